@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from kgjudge.errors import PackError, Problem, RubricError, did_you_mean
+from kgjudge.errors import PackError, Problem, RubricError, did_you_mean, error_line
 from kgjudge.ontology import DEFAULT_MAX_BYTES, Lexicon, load_lexicon
 from kgjudge.rubric import Rubric, read_rubric_data, rubric_files, rubric_from_data
 
@@ -365,9 +365,7 @@ def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     except UnicodeDecodeError as e:
         problems.append(Problem(str(path), f"not UTF-8 text: {e}"))
     except tomllib.TOMLDecodeError as e:
-        m = re.search(r"line (\d+)", str(e))
-        problems.append(Problem(str(path), f"malformed TOML: {e}",
-                                line=int(m.group(1)) if m else None))
+        problems.append(Problem(str(path), f"malformed TOML: {e}", line=error_line(e)))
     return None
 
 

@@ -104,6 +104,20 @@ def did_you_mean(word: str, options) -> str:  # noqa: ANN001
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def error_line(e: BaseException) -> int | None:
+    """The line a parser error points at (tomllib, json, yaml), when it says."""
+    import re
+
+    mark = getattr(e, "problem_mark", None)  # PyYAML
+    if mark is not None:
+        return mark.line + 1
+    line = getattr(e, "lineno", None)  # json
+    if isinstance(line, int):
+        return line
+    m = re.search(r"line (\d+)", str(e))  # tomllib puts it in the message only
+    return int(m.group(1)) if m else None
+
+
 def require(module: str, *, extra: str, purpose: str):  # noqa: ANN201 - returns a module
     """Import an optional dependency or raise MissingExtra with the install command."""
     import importlib

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kgjudge.errors import Problem, RubricError, did_you_mean
+from kgjudge.errors import Problem, RubricError, did_you_mean, error_line
 
 RUBRIC_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 
@@ -90,11 +90,7 @@ def read_rubric_data(path: Path) -> dict[str, Any]:
     except RubricError:
         raise
     except Exception as e:
-        line = getattr(e, "lineno", None)
-        mark = getattr(e, "problem_mark", None)
-        if mark is not None:
-            line = mark.line + 1
-        raise RubricError("malformed rubric", [Problem(str(path), str(e), line=line)]) from e
+        raise RubricError("malformed rubric", [Problem(str(path), str(e), line=error_line(e))]) from e
     if not isinstance(data, dict):
         raise RubricError("malformed rubric", [Problem(str(path), "expected a table of keys")])
     return data
