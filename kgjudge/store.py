@@ -25,6 +25,7 @@ per model, can be compared side by side against one reference folder)::
         store.mark_reviewed(run_id, case_id, reviewed=True, who="ana")
         store.runs(); store.latest_run(); store.run(run_id); store.finish_run(run_id)
         store.failures(run_id)                       # Counter of failure reasons
+        store.results(run_id)                        # Iterator[(CaseRecord, list[Verdict])]
         store.sources(run_id)                        # candidate sources in the run
 
 Overrides are append-only (triggers refuse UPDATE and DELETE); the old score recorded is the score
@@ -248,6 +249,26 @@ class OverrideRecord:
     created_at: str
 
 
+@dataclass(frozen=True)
+class CaseBlobs:
+    """A comparison serialised for the cases table (JSON text), made where it was computed."""
+
+    scores_json: str
+    diff_json: str
+    reference_graph_json: str
+    candidate_graph_json: str
+
+    @classmethod
+    def of(cls, comparison: Comparison) -> CaseBlobs:
+        return cls(json.dumps(comparison.scores.as_dict()),
+                   json.dumps(comparison.diff.to_dict(), ensure_ascii=False),
+                   comparison.reference.to_json(), comparison.candidate.to_json())
+
+    def row(self) -> tuple[str, str, str, str]:
+        return (self.scores_json, self.diff_json, self.reference_graph_json,
+                self.candidate_graph_json)
+
+
 class Store:
     """A kgjudge SQLite store (see the module docstring for the API)."""
 
@@ -350,7 +371,8 @@ class Store:
         self._write("UPDATE runs SET finished_at=? WHERE id=?", (now(), run_id))
 
     # ------------------------------------------------------------------ cases and verdicts
-    def add_case(self, run_id: int, pair: Pair, *, comparison: Comparison | None = None,
+    def add_case(self, run_id: int, pair: Pair, *,
+                 comparison: Comparison | CaseBlobs | None = None,
                  error: str | None = None) -> None:
         """Store (or replace) a pair with its comparison, or with the error that stopped it."""
         with self._lock, self._db:
@@ -361,9 +383,13 @@ class Store:
         with self._lock, self._db:
             self._insert_verdict(run_id, verdict, source)
 
-    def add_result(self, run_id: int, pair: Pair, *, comparison: Comparison | None = None,
+    def add_result(self, run_id: int, pair: Pair, *,
+                   comparison: Comparison | CaseBlobs | None = None,
                    verdicts: Sequence[Verdict] = (), error: str | None = None) -> None:
-        """Store a case and its verdicts in one transaction (what batch writes per pair)."""
+        """Store a case and its verdicts in one transaction (what batch writes per pair).
+
+        ``comparison`` may be pre-serialised CaseBlobs (batch workers serialise in parallel).
+        """
         with self._lock:
             try:
                 with self._db:
@@ -374,14 +400,10 @@ class Store:
                 raise StoreError(f"{self.path}: cannot store case {pair.source}/{pair.id} "
                                  f"({e})") from e
 
-    def _insert_case(self, run_id: int, pair: Pair, comparison: Comparison | None,
+    def _insert_case(self, run_id: int, pair: Pair, comparison: Comparison | CaseBlobs | None,
                      error: str | None) -> None:
-        scores = diff = ref_graph = cand_graph = None
-        if comparison is not None:
-            scores = json.dumps(comparison.scores.as_dict())
-            diff = json.dumps(comparison.diff.to_dict(), ensure_ascii=False)
-            ref_graph = comparison.reference.to_json()
-            cand_graph = comparison.candidate.to_json()
+        blobs = comparison if isinstance(comparison, CaseBlobs | None) else \
+            CaseBlobs.of(comparison)
         self._db.execute(
             "INSERT OR REPLACE INTO cases (run_id, source, case_id, reference_path,"
             " candidate_path, reference_text, candidate_text, instruction, metadata_json,"
@@ -389,8 +411,9 @@ class Store:
             " created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (run_id, pair.source, pair.id, pair.reference_path, pair.candidate_path,
              pair.reference, pair.candidate, pair.instruction,
-             json.dumps(dict(pair.metadata), ensure_ascii=False, default=str), scores, diff,
-             ref_graph, cand_graph, "error" if error else "ok", error or "", now()))
+             json.dumps(dict(pair.metadata), ensure_ascii=False, default=str),
+             *(blobs.row() if blobs else (None,) * 4), "error" if error else "ok", error or "",
+             now()))
 
     def _insert_verdict(self, run_id: int, verdict: Verdict, source: str | None) -> None:
         data = verdict.as_dict()
@@ -444,6 +467,15 @@ class Store:
             sql, params = sql + " AND source=?", [*params, source]
         return [_verdict(r) for r in self._read(sql + " ORDER BY source, case_id, rubric", params)]
 
+    def results(self, run_id: int, *, with_graphs: bool = False
+                ) -> Iterator[tuple[CaseRecord, list[Verdict]]]:
+        """Each stored case with its verdicts, streamed in (source, case id) order."""
+        for case in self.cases(run_id, with_graphs=with_graphs):
+            yield case, self.verdicts(run_id, case.id, source=case.source)
+
+    def count_cases(self, run_id: int) -> int:
+        return int(self._read("SELECT count(*) FROM cases WHERE run_id=?", (run_id,))[0][0])
+
     def sources(self, run_id: int) -> list[str]:
         return [r[0] for r in self._read(
             "SELECT DISTINCT source FROM cases WHERE run_id=? ORDER BY source", (run_id,))]
@@ -457,7 +489,7 @@ class Store:
         for row in self._read(
                 "SELECT v.status, v.error FROM verdicts v JOIN cases c USING (run_id, source,"
                 " case_id) WHERE v.run_id=? AND c.status='ok' AND v.status!='ok'", (run_id,)):
-            counts[_reason(row[1]) if row[1] else row[0]] += 1
+            counts["unscored" if row[0] == "unscored" else _reason(row[1] or row[0])] += 1
         return counts
 
     # ------------------------------------------------------------------ review
