@@ -1,0 +1,1 @@
+"""Test helpers shared across test areas (tiny models, a local OpenAI-compatible server)."""
