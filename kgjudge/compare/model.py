@@ -19,6 +19,8 @@ class Alignment:
     """(reference node id, candidate node id, similarity > 0)."""
     reference_unmatched: tuple[str, ...] = ()
     candidate_unmatched: tuple[str, ...] = ()
+    contradictions: tuple[tuple[str, str], ...] = ()
+    """(reference node id, candidate node id) with equal key and different assertion."""
 
     def mapping(self) -> dict[str, str]:
         return {r: c for r, c, _ in self.pairs}

@@ -1,0 +1,273 @@
+"""Node similarity and one-to-one node alignment (docs/metrics.md, "Node similarity", "Alignment").
+
+Graphs are first seen through an identity rule (`GraphView`): with ``assertion="respect"`` a node
+is its id ("key|assertion"); with ``"ignore"`` it is its key, so "effusion" and "no effusion"
+collapse into one node, as in ReXKG. Similarities are computed sparsely (exact keys by dictionary,
+ontology relatives from a cached index), and only nodes competing for the same partner go into
+``scipy.optimize.linear_sum_assignment``, so comparing two reports builds no |R| x |C| matrix.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from kgjudge.domain import CompareSettings
+from kgjudge.graph import Node, ReportGraph
+from kgjudge.ontology import Lexicon
+
+#: Maps texts to vectors; cosine similarity of two keys' vectors is their embedding similarity.
+Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
+
+#: Tie-break weight for equal assertions when assertion is ignored; far below any real similarity.
+_TIE = 1e-6
+
+
+@dataclass(frozen=True)
+class GraphView:
+    """One graph under one identity rule: the node ids the metrics count."""
+
+    ids: tuple[str, ...]
+    """Identities, sorted (node ids with assertion 'respect', keys with 'ignore')."""
+    nodes: dict[str, Node]
+    """Identity -> representative node (the 'present' one first when several collapse)."""
+    node_ids: dict[str, tuple[str, ...]]
+    """Identity -> the graph node ids it stands for."""
+    assertions: dict[str, frozenset[str]]
+    edges: frozenset[tuple[str, str, str]]
+    """(source identity, relation, target identity), self-loops dropped."""
+    out: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Identity -> [(relation, target identity)]."""
+    into: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Identity -> [(relation, source identity)]."""
+    graph: ReportGraph | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
+    """See ``graph`` under the identity rule ``assertion`` ('respect' or 'ignore')."""
+    if assertion not in ("respect", "ignore"):
+        raise ValueError(f"assertion must be 'respect' or 'ignore', not {assertion!r}")
+    ident: dict[str, str] = {}
+    groups: dict[str, list[Node]] = defaultdict(list)
+    for nid, data in graph.nx.nodes(data=True):
+        node: Node = data["node"]
+        key = nid if assertion == "respect" else node.key
+        ident[nid] = key
+        groups[key].append(node)
+    nodes: dict[str, Node] = {}
+    node_ids: dict[str, tuple[str, ...]] = {}
+    assertions: dict[str, frozenset[str]] = {}
+    for key, members in groups.items():
+        members.sort(key=lambda n: (n.assertion != "present", n.assertion))
+        nodes[key] = members[0]
+        node_ids[key] = tuple(n.id for n in members)
+        assertions[key] = frozenset(n.assertion for n in members)
+    edges = set()
+    for source, target, relation in graph.nx.edges(keys=True):
+        s, t = ident[source], ident[target]
+        if s != t:
+            edges.add((s, relation, t))
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    into: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for s, rel, t in sorted(edges):
+        out[s].append((rel, t))
+        into[t].append((rel, s))
+    return GraphView(ids=tuple(sorted(nodes)), nodes=nodes, node_ids=node_ids,
+                     assertions=assertions, edges=frozenset(edges), out=dict(out),
+                     into=dict(into), graph=graph)
+
+
+@dataclass(frozen=True)
+class Matching:
+    """The alignment in identity terms, with the contradictions found beside it."""
+
+    pairs: dict[str, tuple[str, float]]
+    """Reference identity -> (candidate identity, similarity > 0)."""
+    contradictions: tuple[tuple[str, str], ...] = ()
+    """(reference identity, candidate identity) with equal key and different assertion."""
+
+    @property
+    def total(self) -> float:
+        return sum(s for _, s in self.pairs.values())
+
+    def inverse(self) -> dict[str, tuple[str, float]]:
+        return {c: (r, s) for r, (c, s) in self.pairs.items()}
+
+
+class NodeSimilarity:
+    """s(r, c) of docs/metrics.md, with the ontology relatives of each key cached.
+
+    Build one per lexicon and settings and reuse it: the relatives index is built once.
+    """
+
+    def __init__(self, lexicon: Lexicon | None = None, settings: CompareSettings | None = None,
+                 *, embedder: Embedder | None = None, embedding_threshold: float = 0.8) -> None:
+        self.lexicon = lexicon
+        self.settings = settings or CompareSettings()
+        self.embedder = embedder
+        self.embedding_threshold = embedding_threshold
+        self._relatives: dict[str, tuple[str, ...]] | None = None
+        self._vectors: dict[str, tuple[float, ...]] = {}
+
+    @property
+    def respect(self) -> bool:
+        return self.settings.assertion == "respect"
+
+    def relatives(self, key: str) -> tuple[str, ...]:
+        """Concepts within max_hops broader steps above or below ``key`` (itself excluded)."""
+        if self._relatives is None:
+            self._relatives = self._build_relatives()
+        return self._relatives.get(key, ())
+
+    def _build_relatives(self) -> dict[str, tuple[str, ...]]:
+        if self.lexicon is None or self.settings.partial_credit <= 0:
+            return {}
+        hops = self.settings.max_hops
+        found: dict[str, set[str]] = defaultdict(set)
+        for concept_id in self.lexicon.concepts:
+            for ancestor in self.lexicon.ancestors(concept_id, hops):
+                found[concept_id].add(ancestor)
+                found[ancestor].add(concept_id)
+        return {k: tuple(sorted(v)) for k, v in found.items()}
+
+    def score(self, r: Node, c: Node) -> float:
+        """Similarity of two nodes (one at a time; `pairs` is the fast path for whole graphs)."""
+        if r.type != c.type or (self.respect and r.assertion != c.assertion):
+            return 0.0
+        if r.key == c.key:
+            return 1.0
+        if c.key in self.relatives(r.key):
+            return self.settings.partial_credit
+        return self._embedding_score(r.key, c.key) if self._embeddable(r, c) else 0.0
+
+    def pairs(self, ref: GraphView, cand: GraphView) -> list[tuple[str, str, float]]:
+        """Every (reference identity, candidate identity, s > 0), without an |R| x |C| loop."""
+        by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for cid in cand.ids:
+            node = cand.nodes[cid]
+            by_key[(node.type, node.key)].append(cid)
+        out: list[tuple[str, str, float]] = []
+        credit = self.settings.partial_credit
+        for rid in ref.ids:
+            r = ref.nodes[rid]
+            for cid in by_key.get((r.type, r.key), ()):
+                if not self.respect or cand.nodes[cid].assertion == r.assertion:
+                    out.append((rid, cid, 1.0))
+            for key in self.relatives(r.key):
+                for cid in by_key.get((r.type, key), ()):
+                    if not self.respect or cand.nodes[cid].assertion == r.assertion:
+                        out.append((rid, cid, credit))
+        if self.embedder is not None:
+            out += self._embedding_pairs(ref, cand)
+        return out
+
+    # ------------------------------------------------------------------ embeddings (optional)
+    def _embeddable(self, r: Node, c: Node) -> bool:
+        lex = self.lexicon
+        outside = (lambda n: not n.in_ontology or lex is None or n.key not in lex)
+        return self.embedder is not None and outside(r) and outside(c)
+
+    def _embedding_pairs(self, ref: GraphView, cand: GraphView) -> list[tuple[str, str, float]]:
+        out = []
+        for rid in ref.ids:
+            for cid in cand.ids:
+                r, c = ref.nodes[rid], cand.nodes[cid]
+                if r.key == c.key or r.type != c.type or not self._embeddable(r, c):
+                    continue
+                if self.respect and r.assertion != c.assertion:
+                    continue
+                s = self._embedding_score(r.key, c.key)
+                if s > 0:
+                    out.append((rid, cid, s))
+        return out
+
+    def _embedding_score(self, a: str, b: str) -> float:
+        missing = [k for k in (a, b) if k not in self._vectors]
+        if missing:
+            assert self.embedder is not None
+            for k, vec in zip(missing, self.embedder(missing), strict=True):
+                self._vectors[k] = tuple(float(x) for x in vec)
+        cos = _cosine(self._vectors[a], self._vectors[b])
+        return min(cos, 1.0) if cos >= self.embedding_threshold else 0.0
+
+
+def _cosine(u: Sequence[float], v: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(u, v, strict=True))
+    norm = (sum(x * x for x in u) * sum(y * y for y in v)) ** 0.5
+    return dot / norm if norm else 0.0
+
+
+def align(ref: GraphView, cand: GraphView, similarity: NodeSimilarity) -> Matching:
+    """Maximum-total-similarity one-to-one matching; pairs with s = 0 are never matched."""
+    best: dict[tuple[str, str], float] = {}
+    for rid, cid, s in similarity.pairs(ref, cand):
+        if s > best.get((rid, cid), 0.0):
+            best[(rid, cid)] = s
+    r_degree: dict[str, int] = defaultdict(int)
+    c_degree: dict[str, int] = defaultdict(int)
+    for rid, cid in best:
+        r_degree[rid] += 1
+        c_degree[cid] += 1
+    pairs: dict[str, tuple[str, float]] = {}
+    contested: dict[tuple[str, str], float] = {}
+    for (rid, cid), s in best.items():
+        if r_degree[rid] == 1 and c_degree[cid] == 1:
+            pairs[rid] = (cid, s)  # an isolated pair: no other option competes with it
+        else:
+            contested[(rid, cid)] = s
+    if contested:
+        pairs.update(_assign(contested, ref, cand))
+    contradictions = _contradictions(ref, cand, pairs, respect=similarity.respect)
+    return Matching(pairs=pairs, contradictions=contradictions)
+
+
+def _assign(contested: dict[tuple[str, str], float], ref: GraphView,
+            cand: GraphView) -> dict[str, tuple[str, float]]:
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    rows = sorted({r for r, _ in contested})  # sorted: node order never changes the result
+    cols = sorted({c for _, c in contested})
+    r_index = {r: i for i, r in enumerate(rows)}
+    c_index = {c: j for j, c in enumerate(cols)}
+    weight = np.zeros((len(rows), len(cols)))
+    for (rid, cid), s in contested.items():
+        same = ref.nodes[rid].assertion == cand.nodes[cid].assertion
+        weight[r_index[rid], c_index[cid]] = s + (_TIE if same else 0.0)
+    out: dict[str, tuple[str, float]] = {}
+    for i, j in zip(*linear_sum_assignment(weight, maximize=True), strict=True):
+        s = contested.get((rows[i], cols[j]), 0.0)
+        if s > 0:
+            out[rows[i]] = (cols[j], s)
+    return out
+
+
+def _contradictions(ref: GraphView, cand: GraphView, pairs: dict[str, tuple[str, float]], *,
+                    respect: bool) -> tuple[tuple[str, str], ...]:
+    """Equal key and type, different assertion.
+
+    With 'respect' such nodes never match (s = 0); unmatched ones are paired by key. With
+    'ignore' they match, and a matched pair whose assertions share nothing is a contradiction.
+    """
+    if not respect:
+        return tuple(sorted((r, c) for r, (c, _) in pairs.items()
+                            if not ref.assertions[r] & cand.assertions[c]))
+    matched_c = {c for c, _ in pairs.values()}
+    waiting: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for cid in cand.ids:
+        if cid not in matched_c:
+            node = cand.nodes[cid]
+            waiting[(node.type, node.key)].append(cid)
+    found = []
+    for rid in ref.ids:
+        if rid in pairs:
+            continue
+        node = ref.nodes[rid]
+        options = waiting.get((node.type, node.key))
+        if options:
+            found.append((rid, options.pop(0)))
+    return tuple(found)

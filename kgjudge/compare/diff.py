@@ -1,0 +1,208 @@
+"""GraphDiff: the readable difference of two aligned graphs, as data and as short lines.
+
+A finding is described with its modifiers and location in the document's own words
+("small left pleural effusion"). Modifier and location nodes never get items of their own when
+they belong to something: their absence shows in the owner's item (a missing finding's
+description, or a relation mismatch of a matched finding). Lines go into an LLM judge's prompt,
+so each item is one short line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kgjudge.compare.align import GraphView, Matching
+from kgjudge.compare.model import DIFF_KINDS, DiffItem, GraphDiff
+from kgjudge.graph import Span
+
+MODIFY = "modify"
+LOCATED_AT = "located_at"
+_PREFIX = {"absent": "no ", "uncertain": "possible "}
+
+
+class _Side:
+    """Reading helpers over one graph view."""
+
+    def __init__(self, graph: GraphView) -> None:
+        self.g = graph
+        self.text = graph.graph.text if graph.graph is not None else ""
+
+    def spans(self, ident: str) -> tuple[Span, ...]:
+        g = self.g
+        if g.graph is None:
+            return g.nodes[ident].spans
+        return tuple(sorted({s for nid in g.node_ids[ident] for s in g.graph.node(nid).spans}))
+
+    def position(self, ident: str) -> int:
+        spans = self.spans(ident)
+        return spans[0][0] if spans else 1 << 30
+
+    def words(self, ident: str) -> str:
+        """The document's own wording of a node (first mention), else its label."""
+        spans = self.spans(ident)
+        if spans and self.text:
+            start, end = spans[0]
+            words = " ".join(self.text[start:end].lower().split())
+            if words:
+                return words
+        node = self.g.nodes[ident]
+        return node.label or node.key
+
+    def modifiers(self, ident: str) -> list[str]:
+        mods = [s for rel, s in self.g.into.get(ident, ()) if rel == MODIFY]
+        return sorted(mods, key=lambda m: (self.position(m), m))
+
+    def locations(self, ident: str) -> list[str]:
+        return sorted(t for rel, t in self.g.out.get(ident, ()) if rel == LOCATED_AT)
+
+    def others(self, ident: str) -> list[tuple[str, str]]:
+        return [(rel, t) for rel, t in self.g.out.get(ident, ()) if rel not in (MODIFY, LOCATED_AT)]
+
+    def phrase(self, ident: str) -> str:
+        """Modifiers and words of a node: 'left pleural'."""
+        return " ".join([*(self.words(m) for m in self.modifiers(ident)), self.words(ident)])
+
+    def describe(self, ident: str, *, assertion: bool = True) -> str:
+        """'small left pleural effusion'; 'no pneumothorax' for an absent finding."""
+        here = self.position(ident)
+        locations = self.locations(ident)
+        before = [t for t in locations if self.position(t) < here]  # "left pleural effusion"
+        after = [t for t in locations if self.position(t) >= here]  # "effusion in the lung"
+        parts = [self.words(m) for m in self.modifiers(ident)]
+        parts += [" and ".join(self.phrase(t) for t in before), self.words(ident)]
+        if after:
+            parts.append("in " + " and ".join(self.phrase(t) for t in after))
+        text = " ".join(p for p in parts if p)
+        node = self.g.nodes[ident]
+        return (_PREFIX.get(node.assertion, "") if assertion else "") + text
+
+    def neighbourhood(self, ident: str) -> set[str]:
+        """The node, its modifiers, its locations and their modifiers."""
+        found = {ident, *self.modifiers(ident)}
+        for t in self.locations(ident):
+            found |= {t, *self.modifiers(t)}
+        return found
+
+    def owned(self) -> set[str]:
+        """Nodes that modify something or are something's location."""
+        return {s for s, rel, _ in self.g.edges if rel == MODIFY} | \
+               {t for _, rel, t in self.g.edges if rel == LOCATED_AT}
+
+
+def build_diff(ref: GraphView, cand: GraphView, matching: Matching, *,
+               finding_roots: Iterable[str] = ("observation", "device")) -> GraphDiff:
+    """Matched, missing, extra, contradicted and relation-mismatch items of an alignment."""
+    roots = frozenset(finding_roots)
+    r_side, c_side = _Side(ref), _Side(cand)
+    items: list[tuple[int, str, DiffItem]] = []
+    contradicted_r = {r for r, _ in matching.contradictions}
+    contradicted_c = {c for _, c in matching.contradictions}
+    for rid, cid in matching.contradictions:
+        items.append(_contradicted(r_side, c_side, rid, cid, roots))
+    matched_c = {c for c, _ in matching.pairs.values()}
+    r_owned, c_owned = r_side.owned(), c_side.owned()
+    for rid in ref.ids:
+        if rid not in matching.pairs and rid not in contradicted_r and (
+                ref.nodes[rid].type in roots or rid not in r_owned):
+            items.append(_single("missing", r_side, rid, roots))
+    for cid in cand.ids:
+        if cid not in matched_c and cid not in contradicted_c and (
+                cand.nodes[cid].type in roots or cid not in c_owned):
+            items.append(_single("extra", c_side, cid, roots))
+    for rid, (cid, s) in matching.pairs.items():
+        node = ref.nodes[rid]
+        items.append(_matched(r_side, c_side, rid, cid, s, roots))
+        if node.type in roots or rid not in r_owned:
+            mismatch = _mismatch(r_side, c_side, rid, cid, matching, roots)
+            if mismatch is not None:
+                items.append(mismatch)
+    order = {kind: i for i, kind in enumerate(DIFF_KINDS)}
+    items.sort(key=lambda t: (order[t[2].kind], t[0], t[1]))
+    return GraphDiff(tuple(item for *_, item in items))
+
+
+def _item(kind: str, node_side: _Side, ident: str, roots: frozenset[str],
+          **fields: object) -> DiffItem:
+    node = node_side.g.nodes[ident]
+    return DiffItem(kind=kind, key=node.key, label=node.label or node.key, type=node.type,
+                    is_finding=node.type in roots, **fields)  # type: ignore[arg-type]
+
+
+def _single(kind: str, side: _Side, ident: str,
+            roots: frozenset[str]) -> tuple[int, str, DiffItem]:
+    node = side.g.nodes[ident]
+    spans = tuple(sorted({s for n in side.neighbourhood(ident) for s in side.spans(n)}))
+    assertion = {"reference_assertion" if kind == "missing" else "candidate_assertion":
+                 node.assertion}
+    spans_field = "reference_spans" if kind == "missing" else "candidate_spans"
+    item = _item(kind, side, ident, roots, detail=side.describe(ident),
+                 **assertion, **{spans_field: spans})
+    return side.position(ident), ident, item
+
+
+def _contradicted(r: _Side, c: _Side, rid: str, cid: str,
+                  roots: frozenset[str]) -> tuple[int, str, DiffItem]:
+    ra, ca = r.g.nodes[rid].assertion, c.g.nodes[cid].assertion
+    detail = f"{r.describe(rid, assertion=False)}: {ra} in the reference, {ca} in the candidate"
+    item = _item("contradicted", r, rid, roots, reference_assertion=ra, candidate_assertion=ca,
+                 reference_spans=r.spans(rid), candidate_spans=c.spans(cid), detail=detail)
+    return r.position(rid), rid, item
+
+
+def _matched(r: _Side, c: _Side, rid: str, cid: str, s: float,
+             roots: frozenset[str]) -> tuple[int, str, DiffItem]:
+    detail = r.describe(rid)
+    if s < 1.0:
+        detail += f" ~ {c.describe(cid)} (similarity {s:g})"
+    item = _item("matched", r, rid, roots, reference_assertion=r.g.nodes[rid].assertion,
+                 candidate_assertion=c.g.nodes[cid].assertion, reference_spans=r.spans(rid),
+                 candidate_spans=c.spans(cid), detail=detail, similarity=s)
+    return r.position(rid), rid, item
+
+
+def _mismatch(r: _Side, c: _Side, rid: str, cid: str, matching: Matching,
+              roots: frozenset[str]) -> tuple[int, str, DiffItem] | None:
+    """One line for a matched node whose location (with its modifiers), modifiers or other
+    relations differ between the graphs; None when they agree."""
+    pairs = matching.pairs
+
+    def mapped(ident: str) -> str:
+        return pairs[ident][0] if ident in pairs else f"\x00unmatched:{ident}"
+
+    def place(side: _Side, t: str, to_cand: bool) -> tuple[str, frozenset[str]]:
+        conv = mapped if to_cand else (lambda x: x)
+        return conv(t), frozenset(conv(m) for m in side.modifiers(t))
+
+    aspects = []
+    if {place(r, t, True) for t in r.locations(rid)} != {place(c, t, False)
+                                                         for t in c.locations(cid)}:
+        aspects.append(("located at ", _phrases(r, r.locations(rid)),
+                        _phrases(c, c.locations(cid))))
+    if {mapped(m) for m in r.modifiers(rid)} != set(c.modifiers(cid)):
+        aspects.append(("", _words(r, r.modifiers(rid)), _words(c, c.modifiers(cid))))
+    r_other = {(rel, mapped(t)) for rel, t in r.others(rid)}
+    if r_other != set(c.others(cid)):
+        aspects.append(("", _relations(r, r.others(rid)), _relations(c, c.others(cid))))
+    if not aspects:
+        return None
+    said = "; ".join(f"{lead}{a} in the reference, {b} in the candidate" for lead, a, b in aspects)
+    detail = f"{r.words(rid)}: {said}"
+    r_spans = tuple(sorted({s for n in r.neighbourhood(rid) for s in r.spans(n)}))
+    c_spans = tuple(sorted({s for n in c.neighbourhood(cid) for s in c.spans(n)}))
+    item = _item("relation_mismatch", r, rid, roots,
+                 reference_assertion=r.g.nodes[rid].assertion,
+                 candidate_assertion=c.g.nodes[cid].assertion, reference_spans=r_spans,
+                 candidate_spans=c_spans, detail=detail, similarity=pairs[rid][1])
+    return r.position(rid), rid, item
+
+
+def _phrases(side: _Side, idents: list[str]) -> str:
+    return " and ".join(side.phrase(t) for t in idents) or "no location"
+
+
+def _words(side: _Side, idents: list[str]) -> str:
+    return " ".join(side.words(m) for m in idents) or "unqualified"
+
+
+def _relations(side: _Side, rels: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{rel.replace('_', ' ')} {side.words(t)}" for rel, t in rels) or "nothing"

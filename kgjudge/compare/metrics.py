@@ -1,0 +1,129 @@
+"""Scores of one alignment: node and edge P/R/F1, ReXKG-NSC, -AMS, -SCS, subgraph precision.
+
+Definitions in docs/metrics.md. A precision or recall whose denominator is zero is 1.0 (nothing
+invented, nothing to find); F1 then still says 0.0 for an empty candidate against a non-empty
+reference, and identical empty graphs score 1.0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kgjudge.compare.align import GraphView, Matching
+from kgjudge.compare.model import Scores
+
+Triple = tuple[str, str, str]
+
+
+def ratio(part: float, whole: int) -> float:
+    """part / whole, 1.0 when whole is 0 (see the module docstring)."""
+    return min(1.0, part / whole) if whole else 1.0
+
+
+def f1(precision: float, recall: float) -> float:
+    total = precision + recall
+    return 2 * precision * recall / total if total else 0.0
+
+
+def edge_weights(ref: GraphView, cand: GraphView, matching: Matching) -> dict[Triple, float]:
+    """Matched weight of each reference edge: min(s(a), s(b)) when C has (M(a), rel, M(b))."""
+    pairs = matching.pairs
+    weights: dict[Triple, float] = {}
+    for a, rel, b in ref.edges:
+        ma, mb = pairs.get(a), pairs.get(b)
+        if ma and mb and (ma[0], rel, mb[0]) in cand.edges:
+            weights[(a, rel, b)] = min(ma[1], mb[1])
+    return weights
+
+
+def score(ref: GraphView, cand: GraphView, matching: Matching, *,
+          finding_roots: Iterable[str] = ("observation", "device"),
+          typed_ams: bool = True) -> Scores:
+    """Every score of docs/metrics.md for one aligned pair of graphs."""
+    n_r, n_c = len(ref), len(cand)
+    e_r, e_c = len(ref.edges), len(cand.edges)
+    total = min(matching.total, float(min(n_r, n_c)))  # guards float drift in the sum
+    node_p, node_r = ratio(total, n_c), ratio(total, n_r)
+    weights = edge_weights(ref, cand, matching)
+    matched_edges = sum(weights.values())
+    edge_p, edge_r = ratio(matched_edges, e_c), ratio(matched_edges, e_r)
+    denominator = n_r + abs(n_r - n_c)
+    nsc = min(1.0, total / denominator) if denominator else (1.0 if n_c == 0 else 0.0)
+    roots = frozenset(finding_roots)
+    inverse = matching.inverse()
+    cand_weights = {(matching.pairs[a][0], rel, matching.pairs[b][0]): w
+                    for (a, rel, b), w in weights.items()}
+    return Scores(
+        node_precision=node_p, node_recall=node_r, node_f1=f1(node_p, node_r),
+        edge_precision=edge_p, edge_recall=edge_r, edge_f1=f1(edge_p, edge_r),
+        nsc=nsc,
+        ams=ams(ref, cand, matching, typed=typed_ams),
+        scs=star_coverage(ref, {r: s for r, (_, s) in matching.pairs.items()}, weights, roots),
+        subgraph_precision=star_coverage(cand, {c: s for c, (_, s) in inverse.items()},
+                                         cand_weights, roots),
+        contradictions=len(matching.contradictions),
+        matched=total, reference_nodes=n_r, candidate_nodes=n_c,
+        reference_edges=e_r, candidate_edges=e_c,
+    )
+
+
+def star_coverage(graph: GraphView, node_sim: dict[str, float], weights: dict[Triple, float],
+                  roots: frozenset[str]) -> float | None:
+    """Mean coverage of the finding stars of ``graph`` (ReXKG-SCS from R's side); None if none.
+
+    A star is a node whose type is in ``roots`` plus its incident edges in both directions;
+    coverage = (s(root) + sum of matched edge weights) / (1 + number of edges).
+    """
+    coverages = []
+    for nid in graph.ids:
+        if graph.nodes[nid].type not in roots:
+            continue
+        incident = [(nid, rel, t) for rel, t in graph.out.get(nid, ())]
+        incident += [(s, rel, nid) for rel, s in graph.into.get(nid, ())]
+        covered = node_sim.get(nid, 0.0) + sum(weights.get(e, 0.0) for e in incident)
+        coverages.append(covered / (1 + len(incident)))
+    return sum(coverages) / len(coverages) if coverages else None
+
+
+def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = True) -> float | None:
+    """ReXKG-AMS: edge-weighted agreement of adjacency rows; None when R has no edge.
+
+    Rows are 0/1 vectors over the reference nodes, so Pearson's r is computed in closed form from
+    the row sizes and their overlap (no n x n matrix is built).
+    """
+    if not ref.edges:
+        return None
+    n = len(ref)
+    pairs = matching.pairs
+    back = {c: r for r, (c, _) in pairs.items()}
+    cand_out: dict[str, dict[str, set[str]]] = {}
+    for c_src, rel, c_tgt in cand.edges:
+        cand_out.setdefault(c_src, {}).setdefault(c_tgt, set()).add(rel)
+    rows: dict[str, dict[str, set[str]]] = {}
+    for src, rel, tgt in ref.edges:
+        rows.setdefault(src, {}).setdefault(tgt, set()).add(rel)
+    total_edges = sum(len(row) for row in rows.values())
+    result = 0.0
+    for src, row in rows.items():
+        b_row: set[str] = set()
+        mapped = pairs.get(src)
+        for c_tgt, rels in cand_out.get(mapped[0], {}).items() if mapped else ():
+            tgt = back.get(c_tgt)
+            if tgt is None:
+                continue
+            if tgt in row and typed and not rels & row[tgt]:
+                continue  # the reference's edge exists in C only with another relation
+            b_row.add(tgt)
+        result += len(row) / total_edges * _row_score(set(row), b_row, n)
+    return min(1.0, result)
+
+
+def _row_score(a_row: set[str], b_row: set[str], n: int) -> float:
+    """1 when the rows are equal, else max(0, Pearson) with 0 for a constant row."""
+    if a_row == b_row:
+        return 1.0
+    a, b, k = len(a_row), len(b_row), len(a_row & b_row)
+    variance = a * (n - a) * b * (n - b)
+    if variance == 0:
+        return 0.0
+    return max(0.0, (n * k - a * b) / variance ** 0.5)
