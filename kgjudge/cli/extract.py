@@ -1,0 +1,85 @@
+"""``kgjudge extract FILE...``: print each document's entity-relation graph."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kgjudge.domain import DomainPack
+    from kgjudge.graph import ReportGraph
+
+FORMATS = ("json", "jsonl", "turtle", "graphml", "table")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("extract", help="extract entity-relation graphs from documents",
+                            description="Extract each document's graph with the domain pack's "
+                                        "extractor and print it. '-' reads stdin.")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="text files, or - for stdin")
+    parser.add_argument("--domain", default="radiology", help="pack name or folder "
+                                                               "(default: radiology)")
+    parser.add_argument("--extractor", default=None,
+                        help="rules, spacy or llm (default: the pack's [extractor].name)")
+    parser.add_argument("--format", choices=FORMATS, default=None,
+                        help="json (one file), jsonl (one graph per line; the default for "
+                             "several files), turtle, graphml, table")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kgjudge.domain import load_pack
+    from kgjudge.extract import get_extractor
+
+    fmt = args.format or ("jsonl" if len(args.files) > 1 else "json")
+    documents = [(name, _read(name)) for name in args.files]
+    pack = load_pack(args.domain)
+    extractor = get_extractor(pack, args.extractor)
+    graphs = extractor.extract_many(text for _, text in documents)
+    for (name, _), graph in zip(documents, graphs, strict=True):
+        graph.doc_id = name
+        sys.stdout.write(_render(graph, fmt, pack, several=len(documents) > 1))
+    return 0
+
+
+def _read(name: str) -> str:
+    from kgjudge.errors import InputError
+
+    if name == "-":
+        return sys.stdin.read()
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read {name}: {e}; pass a UTF-8 text file or - for stdin") \
+            from e
+
+
+def _render(graph: ReportGraph, fmt: str, pack: DomainPack, *, several: bool) -> str:
+    if fmt == "jsonl":
+        return graph.to_json() + "\n"
+    if fmt == "json":
+        return graph.to_json(indent=2) + "\n"
+    header = f"# {graph.doc_id}\n" if several else ""
+    if fmt == "turtle":
+        return header + graph.to_turtle(pack.namespace, concept_iri=pack.lexicon.iri)
+    if fmt == "graphml":
+        return graph.to_graphml() + "\n"
+    return header + table(graph) + "\n"
+
+
+def table(graph: ReportGraph) -> str:
+    """Entities (type, assertion, spans) then relations, as aligned plain text."""
+    rows = [("entity", "type", "assertion", "span")]
+    for n in sorted(graph.nodes(), key=lambda n: n.spans[:1]):
+        spans = ", ".join(f"{a}-{b} {graph.text[a:b]!r}" for a, b in n.spans)
+        assertion = n.assertion + (" (historical)" if n.historical else "")
+        rows.append((n.key, n.type, assertion, spans))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3] for r in rows]
+    edges = graph.edges()
+    if edges:
+        lines += ["", "relations:"]
+        lines += [f"  {e.source} -{e.relation}-> {e.target}" for e in edges]
+    return "\n".join(line.rstrip() for line in lines)

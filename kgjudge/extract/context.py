@@ -1,0 +1,89 @@
+"""ConText assertion: negated / uncertain / historical mentions from the pack's trigger lists.
+
+medspaCy's ConText would be the library to use, but medspacy does not install with spaCy 3.8 (it
+pins spaCy down to 3.7.5), so this implements the published algorithm (Chapman et al., "ConText:
+an algorithm for determining negation, experiencer, and temporal status from clinical reports",
+J Biomed Inform 2007) over the pack's triggers. A trigger's scope runs in its direction up to its
+window, the sentence end, a terminator (pack terminators, 'terminate' triggers) or a trigger of
+another category; 'pseudo' triggers ("no change") take their span away from the triggers they
+contain and assert nothing. A mention in several scopes takes the nearest trigger.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kgjudge.extract.pipeline import DocMatches, Mention, TriggerHit
+
+ASSERTION_OF = {"negated": "absent", "uncertain": "uncertain"}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Tokens [start, end) a trigger governs."""
+
+    start: int
+    end: int
+    trigger: TriggerHit
+
+    def distance(self, mention: Mention) -> int:
+        t = self.trigger
+        return mention.start - t.end if mention.start >= t.end else t.start - mention.end
+
+
+def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
+    """The scope of every asserting trigger of a document."""
+    result: list[Scope] = []
+    for s_start, s_end in found.sentences:
+        triggers = _within(found.triggers, s_start, s_end)
+        stops = found.terminators
+        for t in triggers:
+            if t.category == "pseudo":
+                continue
+            window = t.max_tokens or max_tokens
+            others = [o for o in triggers if o.category != t.category and o is not t]
+            if t.direction in ("forward", "bidirectional"):
+                end = min(s_end, t.end + window, _next_stop(stops, t.end, s_end),
+                          min((o.start for o in others if o.start >= t.end), default=s_end))
+                result.append(Scope(t.end, end, t))
+            if t.direction in ("backward", "bidirectional"):
+                start = max(s_start, t.start - window, _previous_stop(stops, t.start, s_start),
+                            max((o.end for o in others if o.end <= t.start), default=s_start))
+                result.append(Scope(start, t.start, t))
+    return result
+
+
+def assert_mentions(mentions: Iterable[Mention], found: DocMatches, *, max_tokens: int,
+                    asserted_types: frozenset[str]) -> list[tuple[Mention, str, bool]]:
+    """(mention, assertion, historical) for each mention; only asserted types can be negated."""
+    all_scopes = scopes(found, max_tokens=max_tokens)
+    result = []
+    for mention in mentions:
+        if mention.type not in asserted_types or not all_scopes:
+            result.append((mention, "present", False))
+            continue
+        covering = [s for s in all_scopes if s.start <= mention.start and mention.end <= s.end]
+        historical = any(s.trigger.category == "historical" for s in covering)
+        asserting = [s for s in covering if s.trigger.category in ASSERTION_OF]
+        if asserting:
+            nearest = min(asserting, key=lambda s: s.distance(mention))
+            result.append((mention, ASSERTION_OF[nearest.trigger.category], historical))
+        else:
+            result.append((mention, "present", historical))
+    return result
+
+
+def _within(triggers: list[TriggerHit], start: int, end: int) -> list[TriggerHit]:
+    return [t for t in triggers if start <= t.start < end]
+
+
+def _next_stop(stops: list[int], after: int, default: int) -> int:
+    i = bisect_left(stops, after)
+    return stops[i] if i < len(stops) else default
+
+
+def _previous_stop(stops: list[int], before: int, default: int) -> int:
+    i = bisect_right(stops, before - 1)
+    return stops[i - 1] + 1 if i > 0 else default

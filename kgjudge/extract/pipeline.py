@@ -1,0 +1,198 @@
+"""The spaCy side of extraction: a blank English pipeline and one PhraseMatcher built from a pack.
+
+Everything the rules need from a document (concept mentions, ConText triggers, scope
+terminators, clause breaks, relation phrases) comes from a single PhraseMatcher pass on LOWER,
+plus one token Matcher for the pack's open patterns, so the per-document Python work is over
+matches, not tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kgjudge.ontology import normalise
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    from kgjudge.domain import DomainPack
+
+#: Words and marks that end a clause for located_at and modify (beside the pack's terminators).
+CLAUSE_BREAKS = (",", ";", ":", "which", "but", "however", "although", "whereas", "while")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """An entity mention: token offsets [start, end) and what it is."""
+
+    start: int
+    end: int
+    key: str
+    type: str
+    label: str
+    in_ontology: bool = True
+    side: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerHit:
+    """A ConText trigger found in the text."""
+
+    start: int
+    end: int
+    category: str
+    direction: str
+    max_tokens: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseHit:
+    """A relation phrase found in the text (index into the pack's relation phrases)."""
+
+    start: int
+    end: int
+    index: int
+
+
+@dataclass
+class DocMatches:
+    """What the matchers found in one document, each list sorted by start."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    triggers: list[TriggerHit] = field(default_factory=list)
+    terminators: list[int] = field(default_factory=list)
+    """Token indices that end a ConText scope (pack terminators and 'terminate' triggers)."""
+    breaks: list[int] = field(default_factory=list)
+    """Token indices that end a clause."""
+    phrases: list[PhraseHit] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+
+
+def build_nlp(pack: DomainPack | None = None) -> Language:
+    """A blank English tokenizer with rule-based sentence segmentation."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def longest_first(spans: Iterable[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    """Non-overlapping spans, longest first then leftmost (spaCy's filter_spans on tuples)."""
+    chosen: list[tuple[int, int, Any]] = []
+    taken: set[int] = set()
+    for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+        tokens = range(span[0], span[1])
+        if not any(t in taken for t in tokens):
+            taken.update(tokens)
+            chosen.append(span)
+    chosen.sort(key=lambda s: s[0])
+    return chosen
+
+
+class PackMatcher:
+    """One PhraseMatcher (LOWER) for the whole pack, plus the open-pattern Matcher."""
+
+    def __init__(self, nlp: Language, pack: DomainPack, *, concepts: bool = True) -> None:
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        self.nlp = nlp
+        self.pack = pack
+        self.phrase = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.kinds: dict[int, tuple[str, Any]] = {}
+        self._upper_only = _upper_only_forms(pack)
+        if concepts:
+            self._add_concepts()
+        self._add_context()
+        self._add_relation_phrases()
+        self.open = Matcher(nlp.vocab) if concepts and pack.relations.entities else None
+        for i, entity in enumerate(pack.relations.entities if self.open is not None else ()):
+            key = self._register(f"O:{i}", ("open", entity))
+            self.open.add(key, [list(entity.pattern)])  # type: ignore[union-attr]
+
+    def _register(self, name: str, kind: tuple[str, Any]) -> str:
+        self.kinds[self.nlp.vocab.strings.add(name)] = kind
+        return name
+
+    def _add_patterns(self, name: str, kind: tuple[str, Any], phrases: Iterable[str]) -> None:
+        phrases = [p for p in dict.fromkeys(normalise(p) for p in phrases) if p]
+        if phrases:
+            self.phrase.add(self._register(name, kind), list(self.nlp.tokenizer.pipe(phrases)))
+
+    def _add_concepts(self) -> None:
+        by_concept: dict[str, list[str]] = {}
+        for form, concept_id in self.pack.lexicon.forms():
+            by_concept.setdefault(concept_id, []).append(form)
+        for concept_id, forms in by_concept.items():
+            self._add_patterns(f"C:{concept_id}", ("concept", self.pack.lexicon[concept_id]), forms)
+
+    def _add_context(self) -> None:
+        rules = self.pack.context
+        for i, trigger in enumerate(rules.triggers):
+            if trigger.category == "terminate":
+                self._add_patterns(f"X:{i}", ("terminate", None), trigger.phrases)
+            else:
+                hit = (trigger.category, trigger.direction, trigger.max_tokens)
+                self._add_patterns(f"T:{i}", ("trigger", hit), trigger.phrases)
+        terminators = [t for t in rules.terminators if t.strip()]
+        self._add_patterns("X:scope", ("terminate", None), terminators)
+        self._add_patterns("B:clause", ("break", None), [*CLAUSE_BREAKS, *terminators])
+
+    def _add_relation_phrases(self) -> None:
+        for i, rule in enumerate(self.pack.relations.phrases):
+            self._add_patterns(f"R:{i}", ("phrase", i), rule.phrases)
+
+    def match(self, doc: Doc) -> DocMatches:
+        """Every mention, trigger, terminator, clause break and relation phrase in ``doc``."""
+        found = DocMatches(sentences=[(s.start, s.end) for s in doc.sents])
+        entities: list[tuple[int, int, Mention]] = []
+        triggers: list[tuple[int, int, Any]] = []
+        for match_id, start, end in self.phrase(doc):
+            kind, value = self.kinds[match_id]
+            if kind == "concept":
+                if self._upper_only and not self._case_ok(doc, start, end):
+                    continue
+                entities.append((start, end, Mention(start, end, value.id, value.type, value.label,
+                                                     True, value.side)))
+            elif kind == "trigger":
+                triggers.append((start, end, TriggerHit(start, end, *value)))
+            elif kind == "terminate":
+                triggers.append((start, end, None))
+            elif kind == "break":
+                found.breaks.append(start)
+            else:
+                found.phrases.append(PhraseHit(start, end, value))
+        if self.open is not None:
+            entities.extend(self._open_mentions(doc))
+        found.mentions = [m for *_, m in longest_first(entities)]
+        for start, _end, hit in longest_first(triggers):
+            if hit is None:
+                found.terminators.append(start)
+            else:
+                found.triggers.append(hit)
+        found.breaks = sorted(set(found.breaks))
+        found.phrases.sort(key=lambda p: p.start)
+        return found
+
+    def _case_ok(self, doc: Doc, start: int, end: int) -> bool:
+        """Abbreviations written in capitals ('RV', 'IJ') only match in capitals."""
+        span = doc[start:end]
+        return span.text.lower() not in self._upper_only or span.text.isupper()
+
+    def _open_mentions(self, doc: Doc) -> Iterable[tuple[int, int, Mention]]:
+        for match_id, start, end in self.open(doc):  # type: ignore[misc]
+            entity = self.kinds[match_id][1]
+            text = normalise(doc[start:end].text)
+            yield start, end, Mention(start, end, text, entity.type, text, False, None)
+
+
+def _upper_only_forms(pack: DomainPack) -> frozenset[str]:
+    forms = set()
+    for concept in pack.lexicon.concepts.values():
+        for label in (concept.label, *concept.synonyms):
+            if label.isupper() and len(label) <= 4:
+                forms.add(normalise(label))
+    return frozenset(forms)

@@ -1,0 +1,173 @@
+"""Relations between asserted mentions: the pack's relation phrases plus clause-level rules.
+
+- modify: a modifier (or measurement) and the entity next to it. Lateral modifiers ("left")
+  prefer anatomy ("left pleural effusion": left -> pleural); others prefer findings ("small left
+  pleural effusion": small -> effusion). The head is looked for after the modifier first, then
+  before it ("the effusion is small"), within ``modify_window`` tokens that belong to no mention.
+- located_at: in one clause, an anatomy right before a finding belongs to it ("pleural
+  effusion"); otherwise it belongs to the nearest finding before it ("opacity in the left lower
+  lobe"), else to the nearest after it ("the heart is enlarged").
+- phrases: "<source> PHRASE <target>" in one sentence: the nearest source-typed mention before
+  the phrase, every target-typed mention after it up to the next clause break.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from kgjudge.domain import DomainPack
+from kgjudge.extract.pipeline import DocMatches, Mention
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A relation between two mentions (indices into the mention list) and its evidence tokens."""
+
+    source: int
+    relation: str
+    target: int
+    start: int
+    end: int
+
+
+class RelationRules:
+    """The pack's relation rules, applied to one document's mentions at a time."""
+
+    def __init__(self, pack: DomainPack) -> None:
+        self.phrases = pack.relations.phrases
+        clause = pack.relations.clause
+        self.modify_types = frozenset(clause.modify_types)
+        self.window = clause.modify_window
+        self.sources = frozenset(clause.located_at_sources)
+        self.targets = frozenset(clause.located_at_targets)
+        self.findings = frozenset(pack.finding_roots)
+        self.has_modify = "modify" in pack.relation_types
+        self.has_located_at = "located_at" in pack.relation_types and bool(self.sources)
+
+    def find(self, mentions: list[Mention], found: DocMatches) -> Iterator[Relation]:
+        """Every relation among ``mentions`` (sorted by start) of one document."""
+        breaks = found.breaks
+        for s_start, s_end in found.sentences:
+            lo = bisect_left([m.start for m in mentions], s_start)
+            hi = bisect_left([m.start for m in mentions], s_end)
+            if lo == hi:
+                continue
+            sentence = list(range(lo, hi))
+            for clause in _clauses(sentence, mentions, breaks, found):
+                if self.has_modify:
+                    yield from self._modify(clause, mentions)
+                if self.has_located_at:
+                    yield from self._located_at(clause, mentions)
+            yield from self._phrases(sentence, mentions, found, s_start, s_end)
+
+    # ------------------------------------------------------------------ modify
+    def _modify(self, clause: list[int], mentions: list[Mention]) -> Iterator[Relation]:
+        for pos, i in enumerate(clause):
+            m = mentions[i]
+            if m.type not in self.modify_types:
+                continue
+            head = self._head(m, [mentions[j] for j in clause[pos + 1:]], forward=True)
+            if head is None:
+                head = self._head(m, [mentions[j] for j in reversed(clause[:pos])], forward=False)
+            if head is not None:
+                j = mentions.index(head, clause[0])
+                yield Relation(i, "modify", j, min(m.start, head.start), max(m.end, head.end))
+
+    def _head(self, modifier: Mention, candidates: list[Mention], *,
+              forward: bool) -> Mention | None:
+        """The entity a modifier modifies among candidates ordered away from it."""
+        prefer_anatomy = modifier.side is not None
+        edge = modifier.end if forward else modifier.start
+        first: Mention | None = None
+        gap = 0
+        for c in candidates:
+            gap += (c.start - edge) if forward else (edge - c.end)
+            if gap > self.window:
+                break
+            edge = c.end if forward else c.start
+            if c.type in self.modify_types:
+                continue
+            first = first or c
+            is_anatomy = c.type in self.targets
+            if is_anatomy == prefer_anatomy:
+                return c
+            if not is_anatomy or not forward:
+                break  # a finding ends the search for anatomy; look no further back
+        return first
+
+    # ------------------------------------------------------------------ located_at
+    def _located_at(self, clause: list[int], mentions: list[Mention]) -> Iterator[Relation]:
+        findings = [i for i in clause if mentions[i].type in self.sources]
+        if not findings:
+            return
+        for pos, i in enumerate(clause):
+            a = mentions[i]
+            if a.type not in self.targets:
+                continue
+            owner = self._adjacent_finding(clause[pos + 1:], mentions, a)
+            if owner is None:
+                before = [f for f in findings if mentions[f].end <= a.start]
+                after = [f for f in findings if mentions[f].start >= a.end]
+                owner = before[-1] if before else (after[0] if after else None)
+            if owner is not None:
+                f = mentions[owner]
+                yield Relation(owner, "located_at", i, min(a.start, f.start), max(a.end, f.end))
+
+    def _adjacent_finding(self, rest: list[int], mentions: list[Mention],
+                          anatomy: Mention) -> int | None:
+        """A finding right after the anatomy, past only modifiers and anatomy ("right lung base
+        opacity")."""
+        edge = anatomy.end
+        for j in rest:
+            m = mentions[j]
+            if m.start - edge > 0:
+                return None
+            if m.type in self.sources:
+                return j
+            if m.type not in self.modify_types and m.type not in self.targets:
+                return None
+            edge = m.end
+        return None
+
+    # ------------------------------------------------------------------ phrases
+    def _phrases(self, sentence: list[int], mentions: list[Mention], found: DocMatches,
+                 s_start: int, s_end: int) -> Iterator[Relation]:
+        for hit in found.phrases:
+            if not s_start <= hit.start < s_end:
+                continue
+            rule = self.phrases[hit.index]
+            sources = [i for i in sentence if mentions[i].end <= hit.start
+                       and (not rule.source_types or mentions[i].type in rule.source_types)]
+            if not sources:
+                continue
+            stop = _next_break(found.breaks, hit.end, s_end)
+            for j in sentence:
+                m = mentions[j]
+                if hit.end <= m.start and m.end <= stop and \
+                        (not rule.target_types or m.type in rule.target_types):
+                    yield Relation(sources[-1], rule.relation, j, hit.start, hit.end)
+
+
+def _clauses(sentence: list[int], mentions: list[Mention], breaks: list[int],
+             found: DocMatches) -> Iterator[list[int]]:
+    """Mention indices of a sentence grouped by clause (clause breaks and relation phrases)."""
+    cuts = sorted({*breaks, *(p.start for p in found.phrases)})
+    clause: list[int] = []
+    last_cut = None
+    for i in sentence:
+        k = bisect_right(cuts, mentions[i].start - 1)
+        cut = cuts[k - 1] if k else None
+        if clause and cut != last_cut:
+            yield clause
+            clause = []
+        clause.append(i)
+        last_cut = cut
+    if clause:
+        yield clause
+
+
+def _next_break(breaks: list[int], after: int, default: int) -> int:
+    i = bisect_left(breaks, after)
+    return min(breaks[i], default) if i < len(breaks) else default

@@ -1,0 +1,48 @@
+"""Invariants of extraction on arbitrary text (hypothesis)."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kgjudge.graph import ReportGraph
+
+WORDS = ["no", "not", "possible", "left", "right", "small", "effusion", "pleural", "lobe",
+         "lower", "pneumonia", "consistent", "with", "which", "may", "represent", ",", ".", ";",
+         "3", "x", "4", "cm", "mm", "LLL", "RV", "history", "of", "\n", "otherwise", "heart"]
+radiology_like = st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join)
+texts = st.one_of(st.text(max_size=300), radiology_like)
+SETTINGS = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def check(graph: ReportGraph, text: str) -> None:
+    assert graph.text == text
+    for node in graph.nodes():
+        assert node.spans
+        for a, b in node.spans:
+            assert 0 <= a < b <= len(text)
+            assert text[a:b].strip() == text[a:b]
+            assert text[a:b]
+    for edge in graph.edges():
+        assert edge.source in graph and edge.target in graph
+        if edge.evidence:
+            a, b = edge.evidence
+            assert 0 <= a < b <= len(text)
+
+
+@SETTINGS
+@given(text=texts)
+def test_extraction_never_raises_and_spans_index_the_text(rules, text: str) -> None:
+    check(rules.extract(text), text)
+
+
+@SETTINGS
+@given(batch=st.lists(texts, max_size=5))
+def test_extract_many_equals_extract(rules, batch: list[str]) -> None:
+    many = [g.to_dict() for g in rules.extract_many(batch)]
+    assert many == [rules.extract(t).to_dict() for t in batch]
+
+
+def test_empty_text_gives_empty_graph(rules) -> None:
+    for text in ("", "   ", "\n\n"):
+        graph = rules.extract(text)
+        assert len(graph) == 0 and graph.number_of_edges() == 0
