@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from kgjudge.compare.align import Embedder, GraphView, Matching, NodeSimilarity, align, view
+from kgjudge.compare.corpus import CorpusComparison, CorpusGraph, GapRow, compare_corpora
 from kgjudge.compare.diff import build_diff
 from kgjudge.compare.metrics import score
 from kgjudge.compare.model import (
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
     from kgjudge.domain import DomainPack
 
 __all__ = [
-    "DIFF_KINDS", "Alignment", "Comparison", "CompareSettings", "DiffItem", "Embedder",
+    "DIFF_KINDS", "Alignment", "Comparison", "CompareSettings", "CorpusComparison", "CorpusGraph",
+    "DiffItem", "Embedder", "GapRow", "compare_corpora",
     "GraphDiff", "GraphView", "Matching", "NodeSimilarity", "Scores", "align", "compare",
     "compare_views", "compare_with_pack", "similarity_for", "to_alignment", "view",
 ]

@@ -1,0 +1,91 @@
+"""GraphDiff: missing / extra findings with their location, relation mismatches, spans."""
+
+from __future__ import annotations
+
+from kgjudge.compare import GraphDiff, compare
+from kgjudge.graph import ReportGraph
+
+from .constructed import worked_candidate, worked_reference
+
+
+def effusion_report(text: str, side: str) -> ReportGraph:
+    """'<size> <side> pleural effusion.' with spans taken from the text."""
+    g = ReportGraph(text=text)
+
+    def at(word: str) -> tuple[int, int]:
+        start = text.index(word)
+        return start, start + len(word)
+
+    eff = g.add_node("effusion", "observation", span=at("effusion"))
+    pleura = g.add_node("pleura", "anatomy", span=at("pleural"))
+    side_id = g.add_node(side, "modifier", span=at(side))
+    small = g.add_node("small", "modifier", span=at("small"))
+    g.add_edge(eff, "located_at", pleura)
+    g.add_edge(side_id, "modify", pleura)
+    g.add_edge(small, "modify", eff)
+    return g
+
+
+def test_side_swap_is_one_readable_relation_mismatch() -> None:
+    ref = effusion_report("small left pleural effusion", "left")
+    cand = effusion_report("small right pleural effusion", "right")
+    diff = compare(ref, cand).diff
+    assert diff.lines() == ["~ relation mismatch: effusion: located at left pleural in the "
+                            "reference, right pleural in the candidate"]
+    item = diff.relation_mismatches[0]
+    assert item.is_finding and item.key == "effusion"
+    assert (6, 10) in item.reference_spans and (6, 11) in item.candidate_spans
+
+
+def test_missing_finding_is_described_with_modifiers_and_location() -> None:
+    ref = effusion_report("small left pleural effusion", "left")
+    cand = ReportGraph(text="")
+    diff = compare(ref, cand).diff
+    assert diff.lines() == ["- missing: small left pleural effusion"]
+    assert diff.missing[0].reference_spans == ((0, 5), (6, 10), (11, 18), (19, 27))
+
+
+def test_worked_example_diff() -> None:
+    diff = compare(worked_reference(), worked_candidate()).diff
+    assert diff.lines() == [
+        "- missing: pneumothorax in lung",
+        "+ extra: edema in lung",
+        "~ relation mismatch: effusion: located at left pleural in the reference, pleural in "
+        "the candidate",
+    ]
+    assert {i.key for i in diff.matched} == {"effusion", "pleura", "small", "lung"}
+    assert all(not i.is_finding for i in diff.matched if i.key in ("pleura", "small", "lung"))
+
+
+def test_modifier_and_relation_changes_are_reported() -> None:
+    ref = ReportGraph(text="small opacity suggests pneumonia")
+    cand = ReportGraph(text="large opacity suggests atelectasis")
+    for g, size, dx in ((ref, "small", "pneumonia"), (cand, "large", "atelectasis")):
+        o = g.add_node("opacity", "observation")
+        g.add_edge(g.add_node(size, "modifier"), "modify", o)
+        g.add_edge(o, "suggestive_of", g.add_node(dx, "observation"))
+    lines = compare(ref, cand).diff.lines()
+    assert "~ relation mismatch: opacity: small in the reference, large in the candidate; " \
+           "suggestive of pneumonia in the reference, suggestive of atelectasis in the " \
+           "candidate" in lines
+    assert "- missing: pneumonia" in lines and "+ extra: atelectasis" in lines
+    assert not any("small" in line and line.startswith("-") for line in lines)
+
+
+def test_identical_graphs_have_only_matched_items() -> None:
+    diff = compare(worked_reference(), worked_reference()).diff
+    assert diff.lines() == []
+    assert len(diff.matched) == 6
+
+
+def test_orphan_non_finding_nodes_are_listed() -> None:
+    ref = ReportGraph(text="")
+    ref.add_node("heart", "anatomy")
+    diff = compare(ref, ReportGraph()).diff
+    assert diff.lines() == ["- missing: heart"]
+    assert not diff.missing[0].is_finding
+
+
+def test_diff_round_trips_as_data() -> None:
+    diff = compare(worked_reference(), worked_candidate()).diff
+    assert GraphDiff.from_dict(diff.to_dict()) == diff
