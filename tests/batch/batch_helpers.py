@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kgjudge.compare.model import Alignment, Comparison, DiffItem, GraphDiff, Scores
 from kgjudge.graph import ReportGraph
 from kgjudge.judge.base import Pair, Verdict
@@ -32,3 +34,13 @@ def verdict(case_id: str = "c1", rubric: str = "accuracy", score: int = 4,
     return Verdict(case_id=case_id, rubric=rubric, status="ok", score=score,
                    expected_score=float(score), probabilities={score: 1.0}, rationale=rationale,
                    backend="kg", model="kg", source=source)
+
+
+def make_folder(root: Path, n: int, sources: tuple[str, ...] = ("candidates",)) -> Path:
+    (root / "references").mkdir(parents=True)
+    for i in range(n):
+        (root / "references" / f"r{i:04d}.txt").write_text(f"reference {i} effusion\n")
+        for source in sources:
+            (root / source).mkdir(exist_ok=True)
+            (root / source / f"r{i:04d}.txt").write_text(f"candidate {source} {i}" + " x" * i)
+    return root

@@ -1,0 +1,169 @@
+"""Export a run from the store: CSV / JSONL rows (atomic) and the corpus report per source.
+
+One row per case and rubric: case id, source, files, every comparison metric, the verdict (score,
+expected score, status, error, rationale, backend, model) and the analyst override in force (new
+score, reason, who). Rows stream from the store; files are written to a temporary file beside the
+target and renamed, so a reader never sees half an export.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import IO, Any
+
+from kgjudge.compare.model import Scores
+from kgjudge.errors import ConfigError, StoreError
+from kgjudge.store import CaseRecord, Store
+
+METRICS = tuple(f.name for f in fields(Scores))
+COLUMNS = (
+    "case_id", "source", "reference_path", "candidate_path", "rubric", *METRICS, "score",
+    "expected_score", "status", "error", "rationale", "backend", "model", "adapter",
+    "override_score", "override_reason", "override_who", "final_score", "reviewed", "run_id",
+)
+FORMATS = ("csv", "jsonl")
+
+
+def rows(store: Store, run_id: int) -> Iterator[dict[str, Any]]:
+    """Export rows of one run, in (source, case id, rubric) order."""
+    overrides = store.latest_overrides(run_id)
+    for case, verdicts in store.results(run_id):
+        base = _case_columns(case)
+        if not verdicts:  # a case stored without verdicts still gets a row with its error
+            yield {**dict.fromkeys(COLUMNS, None), **base, "rubric": "", "status": case.status,
+                   "error": case.error, "run_id": run_id}
+            continue
+        for v in verdicts:
+            override = overrides.get((case.source, case.id, v.rubric))
+            yield {
+                **base, "rubric": v.rubric, "score": v.score, "expected_score": v.expected_score,
+                "status": v.status, "error": v.error or case.error, "rationale": v.rationale,
+                "backend": v.backend, "model": v.model, "adapter": v.adapter,
+                "override_score": override.new_score if override else None,
+                "override_reason": override.reason if override else None,
+                "override_who": override.who if override else None,
+                "final_score": override.new_score if override else v.score,
+                "reviewed": case.reviewed, "run_id": run_id,
+            }
+
+
+def _case_columns(case: CaseRecord) -> dict[str, Any]:
+    scores = case.scores or {}
+    return {"case_id": case.id, "source": case.source, "reference_path": case.reference_path,
+            "candidate_path": case.candidate_path, **{m: scores.get(m) for m in METRICS}}
+
+
+def write_rows(handle: IO[str], records: Iterator[dict[str, Any]], fmt: str) -> int:
+    """Write rows as CSV (header first; None as empty) or JSONL; returns the row count."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for record in records:
+            writer.writerow({k: "" if v is None else v for k, v in record.items()})
+            count += 1
+    elif fmt == "jsonl":
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    else:
+        raise ConfigError(f"unknown export format '{fmt}'; use one of {', '.join(FORMATS)}")
+    return count
+
+
+@contextmanager
+def atomic_text(path: str | Path) -> Iterator[IO[str]]:
+    """A text file that appears at ``path`` only when fully written (temp file + rename)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_run(store: Store, run_id: int, *, fmt: str = "csv", out: str | Path | None = None
+               ) -> int:
+    """Write one run's rows to ``out`` atomically (stdout when None or '-'); returns the count."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown export format '{fmt}'; use one of {', '.join(FORMATS)}")
+    if out is None or str(out) == "-":
+        return write_rows(sys.stdout, rows(store, run_id), fmt)
+    try:
+        with atomic_text(out) as handle:
+            return write_rows(handle, rows(store, run_id), fmt)
+    except OSError as e:
+        raise StoreError(f"cannot write the export to {out} ({e})") from e
+
+
+# ---------------------------------------------------------------------------- corpus report
+@dataclass
+class SourceReport:
+    """Corpus-level comparison of one candidate source with the references."""
+
+    source: str
+    cases: int = 0
+    failed: int = 0
+    metric_sums: Counter[str] = field(default_factory=Counter)
+    metric_counts: Counter[str] = field(default_factory=Counter)
+    missing: Counter[str] = field(default_factory=Counter)
+    """Reference findings the source leaves out, by label: its knowledge gaps."""
+    extra: Counter[str] = field(default_factory=Counter)
+    contradicted: Counter[str] = field(default_factory=Counter)
+
+    def mean(self, metric: str) -> float | None:
+        n = self.metric_counts[metric]
+        return self.metric_sums[metric] / n if n else None
+
+
+def corpus_report(store: Store, run_id: int) -> list[SourceReport]:
+    """Mean scores and the most frequent missing / extra / contradicted facts per source."""
+    reports: dict[str, SourceReport] = {}
+    for case in store.cases(run_id, with_graphs=True):
+        report = reports.setdefault(case.source, SourceReport(case.source))
+        report.cases += 1
+        if case.status != "ok" or case.scores is None:
+            report.failed += 1
+            continue
+        for metric in METRICS:
+            value = case.scores.get(metric)
+            if isinstance(value, int | float):
+                report.metric_sums[metric] += float(value)
+                report.metric_counts[metric] += 1
+        diff = case.diff
+        for item in diff.items if diff else ():
+            target = {"missing": report.missing, "extra": report.extra,
+                      "contradicted": report.contradicted}.get(item.kind)
+            if target is not None:
+                target[item.label or item.key] += 1
+    return [reports[s] for s in sorted(reports)]
+
+
+def format_corpus_report(reports: list[SourceReport], *, top: int = 10) -> str:
+    """Plain text: one block per source (stdout data, readable and greppable)."""
+    lines: list[str] = []
+    shown = ("node_f1", "edge_f1", "nsc", "ams", "scs")
+    for r in reports:
+        means = ", ".join(f"{m}={v:.3f}" for m in shown if (v := r.mean(m)) is not None)
+        lines.append(f"== {r.source}: {r.cases} cases ({r.failed} failed); mean {means}")
+        for title, counter in (("knowledge gaps (missing)", r.missing),
+                               ("unsupported (extra)", r.extra),
+                               ("contradicted", r.contradicted)):
+            common = ", ".join(f"{label} x{n}" for label, n in counter.most_common(top))
+            lines.append(f"  {title}: {common or 'none'}")
+    return "\n".join(lines)

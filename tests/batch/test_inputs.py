@@ -1,0 +1,92 @@
+"""Discovery of pairs in folders and manifests; safe reading of documents."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from batch_helpers import make_folder
+
+from kgjudge.errors import InputError
+from kgjudge.inputs import discover, read_document
+
+
+def test_folders_with_two_models_and_unmatched_files(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "in", 2, sources=("model_a", "model_b"))
+    (root / "model_a" / "orphan.txt").write_text("no reference")
+    (root / "references" / "lonely.txt").write_text("no candidate")
+    items = list(discover(root))
+    keys = [(i.source, i.id) for i in items]
+    assert keys.count(("model_a", "r0000")) == 1 and ("model_b", "r0001") in keys
+    problems = {(i.source, i.id): i.problem for i in items if i.problem}
+    assert problems[("model_a", "orphan")].startswith("missing reference")
+    assert problems[("model_a", "lonely")].startswith("missing candidate")
+    assert problems[("model_b", "lonely")].startswith("missing candidate")
+    assert len(problems) == 3
+    # Same reference for both models comes together (reference graph cache hits).
+    assert keys.index(("model_b", "r0000")) == keys.index(("model_a", "r0000")) + 1
+
+
+def test_ref_cand_pairs(tmp_path: Path) -> None:
+    (tmp_path / "a.ref.txt").write_text("ref")
+    (tmp_path / "a.cand.txt").write_text("cand")
+    (tmp_path / "b.cand.txt").write_text("cand")
+    items = {i.id: i for i in discover(tmp_path)}
+    assert items["a"].reference_path.endswith("a.ref.txt") and not items["a"].problem
+    assert items["b"].problem.startswith("missing reference")
+
+
+def test_csv_manifest_paths_texts_and_metadata(tmp_path: Path) -> None:
+    (tmp_path / "ref1.txt").write_text("reference one")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "id,reference,candidate,instruction,site\n"
+        'p1,ref1.txt,"inline candidate\nwith two lines",Write findings,north\n'
+        "p2,,some text,,south\n")
+    p1, p2 = discover(manifest)
+    assert p1.reference_path == str(tmp_path / "ref1.txt") and p1.reference_text is None
+    assert p1.candidate_text == "inline candidate\nwith two lines"
+    assert p1.instruction == "Write findings" and p1.metadata == {"site": "north"}
+    assert p2.problem.startswith("missing reference")
+
+
+def test_jsonl_manifest(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.jsonl"
+    rows = [{"id": "a", "reference_text": "r", "candidate_text": "c", "source": "m1",
+             "metadata": {"k": 1}}, "not json"]
+    manifest.write_text(json.dumps(rows[0]) + "\n{broken\n")
+    a, broken = discover(manifest)
+    assert (a.source, a.reference_text, a.metadata) == ("m1", "r", {"k": 1})
+    assert broken.problem.startswith("bad manifest row")
+
+
+def test_unknown_layout_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "x.txt").write_text("x")
+    with pytest.raises(InputError, match="references/"):
+        discover(tmp_path)
+    with pytest.raises(InputError, match="no such"):
+        discover(tmp_path / "missing")
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"", "empty file"), (b"  \n\t", "empty file"), (b"abc\x00def", "binary file"),
+    (b"caf\xe9", "invalid UTF-8"), (b"x" * 101, "file too large"),
+])
+def test_read_document_refuses_bad_content(tmp_path: Path, content: bytes, reason: str) -> None:
+    path = tmp_path / "doc.txt"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=f"^{reason}: .*doc.txt"):
+        read_document(path, max_bytes=100)
+
+
+def test_read_document_refuses_folders_and_dangling_links(tmp_path: Path) -> None:
+    (tmp_path / "dir.txt").mkdir()
+    with pytest.raises(InputError, match="^not a file"):
+        read_document(tmp_path / "dir.txt")
+    os.symlink(tmp_path / "gone", tmp_path / "link.txt")
+    with pytest.raises(InputError, match="^unreadable file"):
+        read_document(tmp_path / "link.txt")
+    (tmp_path / "ok.txt").write_bytes("\ufeffcafé".encode())
+    assert read_document(tmp_path / "ok.txt") == "café"
