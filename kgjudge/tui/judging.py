@@ -1,0 +1,88 @@
+"""Judging for the review UI: re-judge a stored pair, judge an ad hoc pair into a small store.
+
+Plain functions (no Textual) that the UI runs in worker threads. Ad hoc pairs are written to a
+store of their own, ``$KGJUDGE_DATA/adhoc.sqlite`` (default ``~/.local/share/kgjudge``, or
+``$XDG_DATA_HOME/kgjudge``), one run per pair, so overrides of an ad hoc judgement are kept with
+the same append-only audit trail as a batch run's.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from kgjudge.errors import InputError
+from kgjudge.judge.base import Pair, Verdict
+
+
+@dataclass(frozen=True)
+class AdhocRequest:
+    """A reference file and a candidate file to judge, under a domain pack."""
+
+    reference: Path
+    candidate: Path
+    domain: str
+    backend: str = "kg"
+    store: Path | None = None
+    """Where to record it; default: adhoc_store_path()."""
+
+
+def adhoc_store_path() -> Path:
+    """The store ad hoc judgements go to ($KGJUDGE_DATA, else the XDG data folder)."""
+    base = os.environ.get("KGJUDGE_DATA") or os.path.join(
+        os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share", "kgjudge")
+    return Path(base) / "adhoc.sqlite"
+
+
+def judge_pair(pair: Pair, *, domain: str, backend: str,
+               rubrics: list[str] | None = None) -> list[Verdict]:
+    """Judge ``pair`` with ``backend`` under the pack ``domain`` (re-judge from the case screen)."""
+    from kgjudge.domain import load_pack
+    from kgjudge.judge import get_judge
+    from kgjudge.pipeline import Pipeline
+
+    pack = load_pack(domain)
+    pipeline = Pipeline(pack, judge=get_judge(backend, pack))
+    return list(pipeline.judge_pair(pair, rubrics))
+
+
+def judge_adhoc(request: AdhocRequest) -> tuple[Path, int]:
+    """Extract, compare and judge the request's pair into its store; returns (store, run id)."""
+    from kgjudge.domain import load_pack
+    from kgjudge.judge import get_judge
+    from kgjudge.pipeline import Pipeline
+    from kgjudge.store import Store
+
+    pair = Pair(id=request.candidate.stem, reference=_read(request.reference),
+                candidate=_read(request.candidate), source="adhoc",
+                reference_path=str(request.reference), candidate_path=str(request.candidate))
+    pack = load_pack(request.domain)
+    pipeline = Pipeline(pack, judge=get_judge(request.backend, pack))
+    comparison = pipeline.compare_pair(pair)
+    verdicts = pipeline.judge_pair(pair)
+    path = request.store or adhoc_store_path()
+    with Store(path) as store:
+        config = {"adhoc": True, "reference": pair.reference_path,
+                  "candidate": pair.candidate_path, "domain": pack.name,
+                  "backend": request.backend}
+        run_id = store.create_run(config=config, domain=pack.name, pack_hash=pack.content_hash,
+                                  rubrics=list(pack.default_rubrics), backend=request.backend)
+        store.add_result(run_id, pair, comparison=comparison,
+                         verdicts=[_with_source(v, pair.source) for v in verdicts])
+        store.finish_run(run_id)
+    return path, run_id
+
+
+def _with_source(verdict: Verdict, source: str) -> Verdict:
+    from dataclasses import replace
+
+    return verdict if verdict.source else replace(verdict, source=source)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read the document ({e}); give a UTF-8 text file") \
+            from e

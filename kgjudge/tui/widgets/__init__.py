@@ -1,0 +1,1 @@
+"""Widgets of the review UI, one per module."""
