@@ -35,7 +35,7 @@ _WHY = {
     "extra_finding": "a finding the reference does not support is stated",
     "extra_device": "a device the reference does not support is stated",
     "extra": "a detail the reference does not support is stated",
-    "relation_mismatch": "a location or qualifier differs from the reference",
+    "relation_mismatch": "a relation (location, qualifier, party) differs from the reference",
 }
 _ORDER = tuple(_WHY)
 

@@ -1,0 +1,107 @@
+"""The embedded kg judge on hand-built comparisons: arithmetic, ordering, rationale, registry."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kgjudge.errors import ConfigError
+from kgjudge.judge import get_judge
+from kgjudge.judge.kg import KgJudge, metric_quality, quality, score_of, smooth_score
+from kgjudge.rubric import KgMapping
+from tests.helpers import comparisons
+
+from .conftest import make_case
+
+
+def test_errors_of_growing_severity_score_lower(rubrics) -> None:  # noqa: ANN001
+    judge = KgJudge()
+    expected = [judge.judge(make_case(b, rubrics["error_severity"])).expected_score
+                for b in comparisons.BY_SEVERITY]
+    assert expected == sorted(expected, reverse=True)
+    assert len(set(expected)) == len(expected)
+    assert expected[0] == 5.0
+
+
+def test_perfect_comparison_scores_five_everywhere(rubrics) -> None:  # noqa: ANN001
+    for rubric in rubrics.values():
+        verdict = KgJudge().judge(make_case(comparisons.perfect, rubric))
+        assert (verdict.status, verdict.score, verdict.expected_score) == ("ok", 5, 5.0)
+
+
+def test_weighted_mean_skips_missing_metrics() -> None:
+    comp = comparisons.comparison("x", [], comparisons.scores(node_f1=0.5, ams=None, scs=None))
+    mapping = KgMapping(weights={"node_f1": 1.0, "ams": 3.0, "scs": 1.0})
+    assert metric_quality(comp, mapping) == pytest.approx(0.5)
+    comp = comparisons.comparison("x", [], comparisons.scores(node_f1=0.5, ams=0.9, scs=None))
+    assert metric_quality(comp, mapping) == pytest.approx((0.5 + 3 * 0.9) / 4)
+
+
+def test_penalties_per_item_and_clipping() -> None:
+    comp = comparisons.contradicted()  # one contradicted, one extra finding
+    mapping = KgMapping(weights={"node_f1": 1.0}, penalties={"contradicted": 0.2,
+                                                              "extra_finding": 0.1})
+    assert quality(comp, mapping) == pytest.approx(comp.scores.node_f1 - 0.3)
+    harsh = KgMapping(weights={"node_f1": 1.0}, penalties={"contradicted": 5.0})
+    assert quality(comp, harsh) == 0.0
+
+
+def test_device_falls_back_to_finding_penalty() -> None:
+    comp = comparisons.missing_finding()  # the missing item is a device
+    only_finding = KgMapping(weights={"node_f1": 1.0}, penalties={"missing_finding": 0.2})
+    device = KgMapping(weights={"node_f1": 1.0}, penalties={"missing_finding": 0.2,
+                                                             "missing_device": 0.05})
+    assert quality(comp, only_finding) == pytest.approx(comp.scores.node_f1 - 0.2)
+    assert quality(comp, device) == pytest.approx(comp.scores.node_f1 - 0.05)
+
+
+@given(st.floats(0, 1), st.lists(st.floats(0.01, 0.99), min_size=4, max_size=4, unique=True))
+def test_smooth_score_floors_to_score(q: float, cuts: list[float]) -> None:
+    thresholds = tuple(sorted(cuts))
+    smooth, score = smooth_score(q, thresholds), score_of(q, thresholds)
+    assert 1.0 <= smooth <= 5.0
+    assert min(5, math.floor(smooth + 1e-12)) == score
+
+
+def test_rationale_names_facts_text_and_cost(rubrics) -> None:  # noqa: ANN001
+    verdict = KgJudge().judge(make_case(comparisons.contradicted, rubrics["error_severity"]))
+    text = verdict.rationale
+    assert "Contradicted: 'pneumothorax' is absent in the reference (\"No pneumothorax\")" in text
+    assert "present in the response (\"Large right pneumothorax\")" in text
+    assert "Unsupported finding: 'consolidation'" in text
+    assert "Costs 0.35" in text and "states the opposite" in text
+    assert rubrics["error_severity"].description(verdict.score) in text
+
+
+def test_rationale_of_missing_device(rubrics) -> None:  # noqa: ANN001
+    text = KgJudge().judge(make_case(comparisons.missing_finding,
+                                     rubrics["completeness"])).rationale
+    assert "Missing device: 'endotracheal tube'" in text
+    assert "Endotracheal tube terminates 4 cm above the carina" in text
+
+
+def test_rubric_that_ignores_a_difference_says_so(rubrics) -> None:  # noqa: ANN001
+    verdict = KgJudge().judge(make_case(comparisons.missing_finding, rubrics["hallucination"]))
+    assert verdict.score == 5
+    assert "judged under other rubrics" in verdict.rationale
+
+
+def test_deterministic(rubrics) -> None:  # noqa: ANN001
+    case = make_case(comparisons.minor_size_error, rubrics["factual_correctness"])
+    a, b = KgJudge().judge(case), KgJudge().judge(case)
+    assert (a.score, a.expected_score, a.rationale) == (b.score, b.expected_score, b.rationale)
+
+
+def test_judge_many_keeps_order(rubrics) -> None:  # noqa: ANN001
+    cases = [make_case(b, rubrics["completeness"]) for b in comparisons.BY_SEVERITY]
+    verdicts = list(get_judge("kg").judge_many(cases))
+    assert [v.case_id for v in verdicts] == [c.id for c in cases]
+    assert all(v.backend == "kg" for v in verdicts)
+
+
+def test_unknown_backend_lists_known_ones() -> None:
+    with pytest.raises(ConfigError, match="known: kg, openai, hf"):
+        get_judge("vllm")
