@@ -32,6 +32,7 @@ from kgjudge.store import CaseBlobs, Store, config_hash
 if TYPE_CHECKING:
     from kgjudge.compare.model import Comparison
     from kgjudge.domain import DomainPack
+    from kgjudge.judge.base import Judge
 
 
 @dataclass(frozen=True)
@@ -79,30 +80,49 @@ class Processor(Protocol):
 
 
 class PipelineProcessor:
-    """The real Processor: kgjudge.pipeline.Pipeline with the configured extractor and judge."""
+    """The real Processor: kgjudge.pipeline.Pipeline with the configured extractor and judge.
+
+    The judge is built on first use, so workers that only compare (remote backends) never load
+    or connect to it.
+    """
 
     def __init__(self, settings: BatchSettings) -> None:
         from kgjudge.domain import load_pack
         from kgjudge.extract import get_extractor
-        from kgjudge.judge import get_judge
         from kgjudge.pipeline import Pipeline
 
+        self.settings = settings
         self.pack = load_pack(settings.domain)
-        self._judge = get_judge(settings.backend, self.pack, **settings.judge_options)
-        extractor = get_extractor(self.pack, settings.extractor)
-        self.pipeline = Pipeline(self.pack, extractor=extractor, judge=self._judge)
+        self.pipeline = Pipeline(self.pack, extractor=get_extractor(self.pack, settings.extractor))
         self.backend = settings.backend
-        self.model = str(settings.judge_options.get("model") or getattr(self._judge, "name", ""))
+        self.model = str(settings.judge_options.get("model") or settings.backend)
         self.remote = settings.backend != "kg"
+        self._judge: Judge | None = None
+
+    @property
+    def judge_backend(self) -> Judge:
+        if self._judge is None:
+            from kgjudge.judge import get_judge
+
+            self._judge = get_judge(self.backend, self.pack, **judge_settings(self.settings))
+        return self._judge
 
     def compare(self, pair: Pair) -> Comparison:
         return self.pipeline.compare_pair(pair)
 
     def judge(self, pair: Pair, comparison: Comparison, rubrics: list[str]) -> list[Verdict]:
-        from kgjudge.judge.base import Case
+        cases = self.pipeline.cases(pair, rubrics, comparison)
+        return list(self.judge_backend.judge_many(cases))
 
-        return [self._judge.judge(Case(pair, self.pack.rubrics[r], comparison, self.pack.name))
-                for r in rubrics]
+
+def judge_settings(settings: BatchSettings) -> dict[str, Any]:
+    """get_judge keyword arguments from the batch's judge options (CLI names -> backend names)."""
+    options = dict(settings.judge_options)
+    if settings.backend == "openai":
+        renames = {"endpoint": "base_url", "timeout": "timeout_s"}
+        options = {renames.get(k, k): v for k, v in options.items()}
+        options.setdefault("concurrency", settings.concurrency)
+    return options
 
 
 @dataclass
@@ -343,7 +363,7 @@ def run_batch(input_path: str | Path, settings: BatchSettings, *, db: str | Path
 
         try:
             _drain(_outcomes(_chunks(todo(), settings.chunk), settings, rubrics, local),
-                   record, local, rubrics, settings.concurrency)
+                   record, local, rubrics, 1 if settings.backend == "hf" else settings.concurrency)
         except KeyboardInterrupt:
             report.interrupted = True
             raise

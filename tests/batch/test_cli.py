@@ -1,0 +1,105 @@
+"""The batch and export commands end to end, with the real pipeline and the kg judge."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from kgjudge.cli import main
+
+TEXTS = ("The example thing is large.", "The sample thing is big.", "No example thing.",
+         "The example thing is small.", "Maybe the example thing is large.")
+
+
+def corpus(root: Path, n: int, sources: tuple[str, ...] = ("candidates",)) -> Path:
+    (root / "references").mkdir(parents=True)
+    for i in range(n):
+        (root / "references" / f"case{i:05d}.txt").write_text(TEXTS[i % 5] + f" Case {i}.")
+        for k, source in enumerate(sources):
+            (root / source).mkdir(exist_ok=True)
+            text = TEXTS[(i + k + 1) % 5] + f"\nSecond line {i}."
+            (root / source / f"case{i:05d}.txt").write_text(text)
+    return root
+
+
+def verdict_rows(db: Path) -> list[tuple[str, str, str, str]]:
+    if not db.exists():
+        return []
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+        try:
+            return con.execute("SELECT source, case_id, rubric, created_at FROM verdicts").fetchall()
+        except sqlite3.OperationalError:  # tables not created yet
+            return []
+
+
+def test_batch_then_export(tmp_path: Path, pack_dir: Path, capsys: pytest.CaptureFixture[str]
+                           ) -> None:
+    root = corpus(tmp_path / "in", 6, sources=("model_a", "model_b"))
+    db, out = tmp_path / "run.sqlite", tmp_path / "scores.csv"
+    args = ["batch", str(root), "--domain", str(pack_dir), "--db", str(db), "--out", str(out)]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "12 pairs scored now" in err and "every pair scored" in err
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 12 * 2 and {r["status"] for r in rows} == {"ok"}
+    assert all(r["backend"] == "kg" and r["score"] in "12345" and r["rationale"] for r in rows)
+    assert main(args) == 0
+    assert "0 pairs scored now, 12 already stored" in capsys.readouterr().err
+    assert main(["export", "--db", str(db), "--format", "jsonl"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 24
+    assert main(["export", "--db", str(db), "--corpus-report"]) == 0
+    report = capsys.readouterr().out
+    assert "== model_a: 6 cases" in report and "knowledge gaps" in report
+
+
+def test_usage_errors_exit_2(tmp_path: Path, pack_dir: Path) -> None:
+    assert main(["batch", str(tmp_path / "nope"), "--domain", str(pack_dir),
+                 "--db", str(tmp_path / "x.sqlite")]) == 2
+    assert main(["export", "--db", str(tmp_path / "none.sqlite")]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["batch", str(tmp_path), "--domain", str(pack_dir), "--jobs", "0"])
+    assert exit_info.value.code == 2
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume_stores_every_item_once(tmp_path: Path, pack_dir: Path) -> None:
+    n = 400
+    root = corpus(tmp_path / "in", n)
+    db, out = tmp_path / "run.sqlite", tmp_path / "scores.csv"
+    cmd = [sys.executable, "-m", "kgjudge", "batch", str(root), "--domain", str(pack_dir),
+           "--db", str(db), "--out", str(out), "--jobs", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(verdict_rows(db)) < 60 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the batch finished before it could be killed; raise n"
+    os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, all started here
+    proc.wait()
+    before = {r[:3]: r[3] for r in verdict_rows(db)}
+    assert 0 < len(before) < 2 * n
+
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    stored_pairs = len({k[:2] for k in before if (k[0], k[1], "completeness") in before
+                        and (k[0], k[1], "factual_correctness") in before})
+    assert f"{n - stored_pairs} pairs scored now, {stored_pairs} already stored" in done.stderr
+    after = verdict_rows(db)
+    keys = [r[:3] for r in after]
+    assert len(keys) == len(set(keys)) == 2 * n
+    assert all(dict((r[:3], r[3]) for r in after)[k] == t for k, t in before.items()
+               if (k[0], k[1], "completeness") in before
+               and (k[0], k[1], "factual_correctness") in before)
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted((r["source"], r["case_id"], r["rubric"]) for r in rows) == sorted(keys)
