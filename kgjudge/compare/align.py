@@ -51,26 +51,13 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
     """See ``graph`` under the identity rule ``assertion`` ('respect' or 'ignore')."""
     if assertion not in ("respect", "ignore"):
         raise ValueError(f"assertion must be 'respect' or 'ignore', not {assertion!r}")
-    ident: dict[str, str] = {}
-    groups: dict[str, list[Node]] = defaultdict(list)
-    for nid, data in graph.nx.nodes(data=True):
-        node: Node = data["node"]
-        key = nid if assertion == "respect" else node.key
-        ident[nid] = key
-        groups[key].append(node)
-    nodes: dict[str, Node] = {}
-    node_ids: dict[str, tuple[str, ...]] = {}
-    assertions: dict[str, frozenset[str]] = {}
-    for key, members in groups.items():
-        members.sort(key=lambda n: (n.assertion != "present", n.assertion))
-        nodes[key] = members[0]
-        node_ids[key] = tuple(n.id for n in members)
-        assertions[key] = frozenset(n.assertion for n in members)
-    edges = set()
-    for source, target, relation in graph.nx.edges(keys=True):
-        s, t = ident[source], ident[target]
-        if s != t:
-            edges.add((s, relation, t))
+    if assertion == "respect":  # the common case: identity is the node id, nothing collapses
+        nodes = {nid: data["node"] for nid, data in graph.nx.nodes(data=True)}
+        node_ids = {nid: (nid,) for nid in nodes}
+        assertions = {nid: frozenset((node.assertion,)) for nid, node in nodes.items()}
+        edges = {(s, rel, t) for s, t, rel in graph.nx.edges(keys=True) if s != t}
+    else:
+        nodes, node_ids, assertions, edges = _collapse(graph)
     out: dict[str, list[tuple[str, str]]] = defaultdict(list)
     into: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for s, rel, t in sorted(edges):
@@ -79,6 +66,28 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
     return GraphView(ids=tuple(sorted(nodes)), nodes=nodes, node_ids=node_ids,
                      assertions=assertions, edges=frozenset(edges), out=dict(out),
                      into=dict(into), graph=graph)
+
+
+def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str, ...]],
+                                           dict[str, frozenset[str]], set[tuple[str, str, str]]]:
+    """Nodes and edges by key, for assertion='ignore'."""
+    ident: dict[str, str] = {}
+    groups: dict[str, list[Node]] = defaultdict(list)
+    for nid, data in graph.nx.nodes(data=True):
+        node: Node = data["node"]
+        ident[nid] = node.key
+        groups[node.key].append(node)
+    nodes: dict[str, Node] = {}
+    node_ids: dict[str, tuple[str, ...]] = {}
+    assertions: dict[str, frozenset[str]] = {}
+    for key, members in groups.items():
+        members.sort(key=lambda n: (n.assertion != "present", n.assertion))
+        nodes[key] = members[0]
+        node_ids[key] = tuple(n.id for n in members)
+        assertions[key] = frozenset(n.assertion for n in members)
+    edges = {(ident[s], rel, ident[t]) for s, t, rel in graph.nx.edges(keys=True)
+             if ident[s] != ident[t]}
+    return nodes, node_ids, assertions, edges
 
 
 @dataclass(frozen=True)

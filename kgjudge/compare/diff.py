@@ -26,12 +26,21 @@ class _Side:
     def __init__(self, graph: GraphView) -> None:
         self.g = graph
         self.text = graph.graph.text if graph.graph is not None else ""
+        self._spans: dict[str, tuple[Span, ...]] = {}
+        self._words: dict[str, str] = {}
+        self._modifiers: dict[str, list[str]] = {}
 
     def spans(self, ident: str) -> tuple[Span, ...]:
-        g = self.g
-        if g.graph is None:
-            return g.nodes[ident].spans
-        return tuple(sorted({s for nid in g.node_ids[ident] for s in g.graph.node(nid).spans}))
+        found = self._spans.get(ident)
+        if found is None:
+            g = self.g
+            members = g.node_ids[ident]
+            if g.graph is None or len(members) == 1:
+                found = g.nodes[ident].spans
+            else:  # several nodes collapsed into one identity (assertion ignored)
+                found = tuple(sorted({s for nid in members for s in g.graph.node(nid).spans}))
+            self._spans[ident] = found
+        return found
 
     def position(self, ident: str) -> int:
         spans = self.spans(ident)
@@ -39,21 +48,29 @@ class _Side:
 
     def words(self, ident: str) -> str:
         """The document's own wording of a node (first mention), else its label."""
-        spans = self.spans(ident)
-        if spans and self.text:
-            start, end = spans[0]
-            words = " ".join(self.text[start:end].lower().split())
-            if words:
-                return words
-        node = self.g.nodes[ident]
-        return node.label or node.key
+        found = self._words.get(ident)
+        if found is None:
+            spans = self.spans(ident)
+            found = ""
+            if spans and self.text:
+                start, end = spans[0]
+                found = " ".join(self.text[start:end].lower().split())
+            if not found:
+                node = self.g.nodes[ident]
+                found = node.label or node.key
+            self._words[ident] = found
+        return found
 
     def modifiers(self, ident: str) -> list[str]:
-        mods = [s for rel, s in self.g.into.get(ident, ()) if rel == MODIFY]
-        return sorted(mods, key=lambda m: (self.position(m), m))
+        found = self._modifiers.get(ident)
+        if found is None:
+            mods = [s for rel, s in self.g.into.get(ident, ()) if rel == MODIFY]
+            found = sorted(mods, key=lambda m: (self.position(m), m)) if len(mods) > 1 else mods
+            self._modifiers[ident] = found
+        return found
 
     def locations(self, ident: str) -> list[str]:
-        return sorted(t for rel, t in self.g.out.get(ident, ()) if rel == LOCATED_AT)
+        return [t for rel, t in self.g.out.get(ident, ()) if rel == LOCATED_AT]  # out is sorted
 
     def others(self, ident: str) -> list[tuple[str, str]]:
         return [(rel, t) for rel, t in self.g.out.get(ident, ()) if rel not in (MODIFY, LOCATED_AT)]
@@ -151,7 +168,8 @@ def _contradicted(r: _Side, c: _Side, rid: str, cid: str,
 
 def _matched(r: _Side, c: _Side, rid: str, cid: str, s: float,
              roots: frozenset[str]) -> tuple[int, str, DiffItem]:
-    detail = r.describe(rid)
+    finding = r.g.nodes[rid].type in roots
+    detail = r.describe(rid) if finding else r.words(rid)
     if s < 1.0:
         detail += f" ~ {c.describe(cid)} (similarity {s:g})"
     item = _item("matched", r, rid, roots, reference_assertion=r.g.nodes[rid].assertion,
