@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
     from kgjudge.domain import DomainPack
 
+#: Tokens that end a sentence. Sentences are cut by the same PhraseMatcher pass rather than
+#: spaCy's sentencizer (same rule: a sentence ends after . ! ?), which walks tokens in Python.
+SENTENCE_ENDS = (".", "!", "?", "\n\n", "\n\n\n")
+
 #: Words and marks that end a clause for located_at and modify (beside the pack's terminators).
 CLAUSE_BREAKS = (",", ";", ":", "which", "but", "however", "although", "whereas", "while")
 
@@ -72,12 +76,10 @@ class DocMatches:
 
 
 def build_nlp(pack: DomainPack | None = None) -> Language:
-    """A blank English tokenizer with rule-based sentence segmentation."""
+    """A blank English pipeline: the tokenizer only (sentences come from PackMatcher)."""
     import spacy
 
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    return nlp
+    return spacy.blank("en")
 
 
 def longest_first(spans: Iterable[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
@@ -104,6 +106,7 @@ class PackMatcher:
         self.phrase = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.kinds: dict[int, tuple[str, Any]] = {}
         self._upper_only = _upper_only_forms(pack)
+        self._case_checked: set[int] = set()
         if concepts:
             self._add_concepts()
         self._add_context()
@@ -112,6 +115,7 @@ class PackMatcher:
         for i, entity in enumerate(pack.relations.entities if self.open is not None else ()):
             key = self._register(f"O:{i}", ("open", entity))
             self.open.add(key, [list(entity.pattern)])  # type: ignore[union-attr]
+        self._anchors = _anchor_flags(pack.relations.entities)
 
     def _register(self, name: str, kind: tuple[str, Any]) -> str:
         self.kinds[self.nlp.vocab.strings.add(name)] = kind
@@ -127,7 +131,10 @@ class PackMatcher:
         for form, concept_id in self.pack.lexicon.forms():
             by_concept.setdefault(concept_id, []).append(form)
         for concept_id, forms in by_concept.items():
-            self._add_patterns(f"C:{concept_id}", ("concept", self.pack.lexicon[concept_id]), forms)
+            name = f"C:{concept_id}"
+            self._add_patterns(name, ("concept", self.pack.lexicon[concept_id]), forms)
+            if self._upper_only.intersection(forms):
+                self._case_checked.add(self.nlp.vocab.strings[name])
 
     def _add_context(self) -> None:
         rules = self.pack.context
@@ -140,6 +147,7 @@ class PackMatcher:
         terminators = [t for t in rules.terminators if t.strip()]
         self._add_patterns("X:scope", ("terminate", None), terminators)
         self._add_patterns("B:clause", ("break", None), [*CLAUSE_BREAKS, *terminators])
+        self._add_patterns("S:end", ("sentence", None), SENTENCE_ENDS)
 
     def _add_relation_phrases(self) -> None:
         for i, rule in enumerate(self.pack.relations.phrases):
@@ -147,13 +155,14 @@ class PackMatcher:
 
     def match(self, doc: Doc) -> DocMatches:
         """Every mention, trigger, terminator, clause break and relation phrase in ``doc``."""
-        found = DocMatches(sentences=[(s.start, s.end) for s in doc.sents])
+        found = DocMatches()
+        ends: list[int] = []
         entities: list[tuple[int, int, Mention]] = []
         triggers: list[tuple[int, int, Any]] = []
         for match_id, start, end in self.phrase(doc):
             kind, value = self.kinds[match_id]
             if kind == "concept":
-                if self._upper_only and not self._case_ok(doc, start, end):
+                if match_id in self._case_checked and not self._case_ok(doc, start, end):
                     continue
                 entities.append((start, end, Mention(start, end, value.id, value.type, value.label,
                                                      True, value.side)))
@@ -163,9 +172,11 @@ class PackMatcher:
                 triggers.append((start, end, None))
             elif kind == "break":
                 found.breaks.append(start)
+            elif kind == "sentence":
+                ends.append(end)
             else:
                 found.phrases.append(PhraseHit(start, end, value))
-        if self.open is not None:
+        if self.open is not None and (not self._anchors or doc.to_array(self._anchors).any()):
             entities.extend(self._open_mentions(doc))
         found.mentions = [m for *_, m in longest_first(entities)]
         for start, _end, hit in longest_first(triggers):
@@ -174,6 +185,7 @@ class PackMatcher:
             else:
                 found.triggers.append(hit)
         found.breaks = sorted(set(found.breaks))
+        found.sentences = _sentences(ends, len(doc))
         found.phrases.sort(key=lambda p: p.start)
         return found
 
@@ -187,6 +199,29 @@ class PackMatcher:
             entity = self.kinds[match_id][1]
             text = normalise(doc[start:end].text)
             yield start, end, Mention(start, end, text, entity.type, text, False, None)
+
+
+#: Boolean token flags a pattern may start with, cheap to test on a whole doc with to_array.
+_FLAGS = frozenset({"LIKE_NUM", "IS_DIGIT", "LIKE_URL", "LIKE_EMAIL", "IS_CURRENCY"})
+
+
+def _anchor_flags(entities: Iterable[Any]) -> list[str]:
+    """Flags such that a doc with none of them set cannot match any open pattern ([] = no such
+    shortcut). The token Matcher runs Python predicates per token, so skipping docs pays."""
+    flags = []
+    for entity in entities:
+        first = entity.pattern[0]
+        flag = next(iter(first)) if len(first) == 1 else None
+        if flag not in _FLAGS or first[flag] is not True or first.get("OP") in ("?", "*"):
+            return []
+        flags.append(flag)
+    return sorted(set(flags))
+
+
+def _sentences(ends: list[int], length: int) -> list[tuple[int, int]]:
+    """Token ranges of the sentences, given the token index just after each sentence end."""
+    bounds = sorted({0, *ends, length})
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
 
 
 def _upper_only_forms(pack: DomainPack) -> frozenset[str]:

@@ -49,9 +49,10 @@ class RelationRules:
     def find(self, mentions: list[Mention], found: DocMatches) -> Iterator[Relation]:
         """Every relation among ``mentions`` (sorted by start) of one document."""
         breaks = found.breaks
+        starts = [m.start for m in mentions]
         for s_start, s_end in found.sentences:
-            lo = bisect_left([m.start for m in mentions], s_start)
-            hi = bisect_left([m.start for m in mentions], s_end)
+            lo = bisect_left(starts, s_start)
+            hi = bisect_left(starts, s_end)
             if lo == hi:
                 continue
             sentence = list(range(lo, hi))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from spacy.attrs import IDX, LENGTH
+
 from kgjudge.extract.context import assert_mentions
-from kgjudge.extract.pipeline import DocMatches, Mention, PackMatcher, build_nlp
+from kgjudge.extract.pipeline import DocMatches, PackMatcher, build_nlp
 from kgjudge.extract.relations import RelationRules
 from kgjudge.graph import ReportGraph
 
@@ -25,30 +27,24 @@ class GraphBuilder:
         self.relations = RelationRules(pack)
         self.asserted_types = frozenset(pack.finding_roots)
 
-    def build(self, doc: Doc, found: DocMatches, doc_id: str | None = None) -> ReportGraph:
-        """The graph of one matched document."""
-        graph = ReportGraph(text=doc.text, doc_id=doc_id)
+    def build(self, doc: Doc, found: DocMatches, doc_id: str | None = None, *,
+              text: str | None = None) -> ReportGraph:
+        """The graph of one matched document (``text``: the document's text, when at hand)."""
+        graph = ReportGraph(text=doc.text if text is None else text, doc_id=doc_id)
         if not found.mentions:
             return graph
         asserted = assert_mentions(found.mentions, found, asserted_types=self.asserted_types,
                                    max_tokens=self.pack.context.max_tokens)
-        ids = [self._add(graph, doc, m, assertion, historical)
+        # Character offsets of every token in one call, not a Token object per look-up.
+        begin, length = doc.to_array([IDX, LENGTH]).T.tolist()
+        ids = [graph.add_node(m.key, m.type, assertion=assertion, label=m.label,
+                              span=(begin[m.start], begin[m.end - 1] + length[m.end - 1]),
+                              in_ontology=m.in_ontology, historical=historical)
                for m, assertion, historical in asserted]
         for r in self.relations.find(found.mentions, found):
             graph.add_edge(ids[r.source], r.relation, ids[r.target],
-                           evidence=_chars(doc, r.start, r.end))
+                           evidence=(begin[r.start], begin[r.end - 1] + length[r.end - 1]))
         return graph
-
-    @staticmethod
-    def _add(graph: ReportGraph, doc: Doc, m: Mention, assertion: str, historical: bool) -> str:
-        return graph.add_node(m.key, m.type, assertion=assertion, label=m.label,
-                              span=_chars(doc, m.start, m.end), in_ontology=m.in_ontology,
-                              historical=historical)
-
-
-def _chars(doc: Doc, start: int, end: int) -> tuple[int, int]:
-    last = doc[end - 1]
-    return doc[start].idx, last.idx + len(last.text)
 
 
 class RulesExtractor:
@@ -70,11 +66,12 @@ class RulesExtractor:
 
     def extract(self, text: str, doc_id: str | None = None) -> ReportGraph:
         doc = self.nlp(_check_text(text))
-        return self.builder.build(doc, self.matcher.match(doc), doc_id)
+        return self.builder.build(doc, self.matcher.match(doc), doc_id, text=text)
 
     def extract_many(self, texts: Iterable[str]) -> Iterator[ReportGraph]:
-        for doc in self.nlp.pipe((_check_text(t) for t in texts), batch_size=self.batch_size):
-            yield self.builder.build(doc, self.matcher.match(doc))
+        pairs = ((_check_text(t), t) for t in texts)
+        for doc, text in self.nlp.pipe(pairs, batch_size=self.batch_size, as_tuples=True):
+            yield self.builder.build(doc, self.matcher.match(doc), text=text)
 
 
 def _check_text(text: str) -> str:

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
     from kgjudge.domain import DomainPack
 
-_SENTENCE_PIPES = {"parser", "senter", "sentencizer"}
-
 
 class SpacyExtractor:
     """NER from an installed spaCy pipeline, then ConText and relation rules.
@@ -46,8 +44,6 @@ class SpacyExtractor:
             raise ConfigError(f"the spacy extractor needs a pipeline: set [extractor].spacy_model "
                               f"in {pack.path / 'domain.toml'} or pass model=")
         self.nlp = _load(self.model)
-        if not _SENTENCE_PIPES & set(self.nlp.pipe_names):
-            self.nlp.add_pipe("sentencizer", first=True)
         self.matcher = PackMatcher(self.nlp, pack, concepts=False)
         self.builder = GraphBuilder(pack)
         self._types = {t.lower(): t for t in pack.entity_types}
