@@ -90,7 +90,7 @@ class ReviewApp(App[None]):
 
     @work(thread=True, exclusive=True, group="export")
     def _export_worker(self, data: RunData, path: Path) -> None:
-        from kgjudge.tui.exporting import export_run
+        from kgjudge.tui.judging import export_run
 
         try:
             rows = export_run(data, path)

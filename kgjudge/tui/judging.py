@@ -1,4 +1,4 @@
-"""Judging for the review UI: re-judge a stored pair, judge an ad hoc pair into a small store.
+"""Work the review UI runs in worker threads: re-judge a pair, judge an ad hoc pair, export.
 
 Plain functions (no Textual) that the UI runs in worker threads. Ad hoc pairs are written to a
 store of their own, ``$KGJUDGE_DATA/adhoc.sqlite`` (default ``~/.local/share/kgjudge``, or
@@ -11,9 +11,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kgjudge.errors import InputError
 from kgjudge.judge.base import Pair, Verdict
+
+if TYPE_CHECKING:
+    from kgjudge.tui.data import RunData
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,17 @@ def judge_adhoc(request: AdhocRequest) -> tuple[Path, int]:
                 reference_path=str(request.reference), candidate_path=str(request.candidate))
     pack = load_pack(request.domain)
     pipeline = Pipeline(pack, judge=get_judge(request.backend, pack))
-    comparison = pipeline.compare_pair(pair)
-    verdicts = pipeline.judge_pair(pair)
+    cases = pipeline.cases(pair)
+    comparison = cases[0].comparison if cases else pipeline.compare_pair(pair)
+    verdicts = list(pipeline.judge.judge_many(cases))
     path = request.store or adhoc_store_path()
     with Store(path) as store:
         config = {"adhoc": True, "reference": pair.reference_path,
                   "candidate": pair.candidate_path, "domain": pack.name,
                   "backend": request.backend}
         run_id = store.create_run(config=config, domain=pack.name, pack_hash=pack.content_hash,
-                                  rubrics=list(pack.default_rubrics), backend=request.backend)
+                                  rubrics=list(pack.default_rubrics), backend=request.backend,
+                                  input=f"{pair.reference_path} {pair.candidate_path}")
         store.add_result(run_id, pair, comparison=comparison,
                          verdicts=[_with_source(v, pair.source) for v in verdicts])
         store.finish_run(run_id)
@@ -78,6 +84,14 @@ def _with_source(verdict: Verdict, source: str) -> Verdict:
     from dataclasses import replace
 
     return verdict if verdict.source else replace(verdict, source=source)
+
+
+def export_run(data: RunData, path: Path) -> int:
+    """Write the run to ``path`` (.jsonl or CSV) with kgjudge.export, the exporter the CLI uses."""
+    from kgjudge.export import export_run as export
+
+    fmt = "jsonl" if path.suffix.lower() == ".jsonl" else "csv"
+    return export(data.store, data.run.id, fmt=fmt, out=path)
 
 
 def _read(path: Path) -> str:

@@ -91,17 +91,21 @@ def build_sample_store(path: Path, cases: int = 12, *, seed: int = 7,
     for n in range(cases):
         variant = n % len(CANDIDATES)
         reference, candidate = REFERENCE, CANDIDATES[variant]
-        if long_case and n == 1:
-            reference = "\n".join(f"Line {k}: the lungs are clear." for k in range(120)) \
-                + "\n" + REFERENCE
+        if long_case and n == 1:  # long documents of different lengths (scrolling, sync)
+            reference = _padded(REFERENCE, 120)
+            candidate = _padded(candidate, 60)
         pair = Pair(id=f"case{n:05d}", reference=reference, candidate=candidate,
                     reference_path=f"references/case{n:05d}.txt",
                     candidate_path=f"candidates/case{n:05d}.txt")
-        comparison = _blobs(reference, candidate, n) if reference != REFERENCE else blobs[variant]
+        comparison = blobs[variant] if reference == REFERENCE else _blobs(reference, candidate, n)
         verdicts = [_verdict(pair.id, rubric, variant, rng) for rubric in RUBRICS]
         store.add_result(run_id, pair, comparison=comparison, verdicts=verdicts)
     store.finish_run(run_id)
     return store, run_id
+
+
+def _padded(text: str, lines: int) -> str:
+    return "\n".join(f"Line {k}: the lungs are clear." for k in range(lines)) + "\n" + text
 
 
 def _blobs(reference: str, candidate: str, n: int) -> CaseBlobs:

@@ -7,8 +7,6 @@ messages back, so the UI never waits on a judge and a failing backend is a notif
 
 from __future__ import annotations
 
-import logging
-
 from rich.style import Style
 from rich.text import Text
 from textual import work
@@ -28,12 +26,14 @@ from kgjudge.tui.widgets.document import DocumentView
 from kgjudge.tui.widgets.metrics_bar import MetricsBar
 from kgjudge.tui.widgets.verdict_panel import VerdictPanel
 
-log = logging.getLogger(__name__)
-
-#: Entity type -> theme colour variable; other types take the remaining colours in turn.
-TYPE_COLOURS = {"observation": "warning", "anatomy": "primary", "device": "accent",
-                "procedure": "success", "modifier": "secondary", "measurement": "error"}
-SPARE_COLOURS = ("accent", "success", "secondary", "error", "primary", "warning")
+#: Readable entity colours on dark and on light backgrounds (same hue order); the legend and
+#: the assertion markers carry the meaning too, so colours may repeat when types outnumber them.
+DARK_COLOURS = ("#FFC473", "#57A5E2", "#8AD4A1", "#D17E92", "#C8A2F0", "#5FD7D7", "#E6D96A",
+                "#F08C5A", "#A0C4FF")
+LIGHT_COLOURS = ("#A65400", "#0B5CAD", "#1E7B3A", "#A8324F", "#6B3FA0", "#00797A", "#7A6A00",
+                 "#B0471C", "#3A5BA0")
+#: Types that keep the same colour in every case (radiology's core types first).
+FIXED_ORDER = ("observation", "anatomy", "device", "procedure", "modifier")
 
 
 class CaseScreen(Screen[CaseKey | None]):
@@ -132,23 +132,16 @@ class CaseScreen(Screen[CaseKey | None]):
             self.query_one(VerdictPanel).show(self.detail, self._rejudged.get(self.key, ()))
 
     def _type_styles(self) -> dict[str, Style]:
-        types = {n.type for n in (*self.detail.reference_nodes, *self.detail.candidate_nodes)} \
-            if self.detail else set()
-        styles = {}
-        spare = iter(SPARE_COLOURS * (len(types) // len(SPARE_COLOURS) + 1))
-        for etype in sorted(types):
-            colour = self._colour(TYPE_COLOURS.get(etype) or next(spare))
-            styles[etype] = Style(color=colour, bold=True)
-        return styles
-
-    def _colour(self, variable: str) -> str | None:
-        """A theme colour as a Rich colour (theme variables may hold CSS-only values)."""
-        from textual.color import Color, ColorParseError
-
-        try:
-            return Color.parse(self.app.theme_variables[variable]).hex
-        except (KeyError, ColorParseError):
-            return None
+        """A style per entity type present in the case, readable in the current theme."""
+        if self.detail is None:
+            return {}
+        types = {n.type for n in (*self.detail.reference_nodes, *self.detail.candidate_nodes)}
+        palette = DARK_COLOURS if self.app.current_theme.dark else LIGHT_COLOURS
+        index = {t: FIXED_ORDER.index(t) for t in FIXED_ORDER if t in types}
+        free = [i for i in range(len(palette)) if i not in index.values()]
+        for n, etype in enumerate(sorted(types - set(FIXED_ORDER))):
+            index[etype] = free[n % len(free)]
+        return {t: Style(color=palette[i], bold=True) for t, i in sorted(index.items())}
 
     def _show_documents(self) -> None:
         if self.detail is None:
@@ -255,7 +248,6 @@ class CaseScreen(Screen[CaseKey | None]):
             verdicts = judge_pair(detail.pair, domain=self.data.run.domain, backend=backend,
                                   rubrics=rubrics)
         except Exception as e:  # noqa: BLE001 - any backend failure must be a notification
-            log.exception("re-judge with %s failed", backend)
             self.post_message(self.RejudgeFailed(key, backend, f"{type(e).__name__}: {e}"))
             return
         self.post_message(self.Rejudged(key, list(verdicts)))
