@@ -76,7 +76,9 @@ def resolve(settings: EndpointSettings | None = None, **overrides: Any) -> Endpo
 class Endpoint:
     """A client for one OpenAI-compatible server. Use as a context manager or call close()."""
 
-    def __init__(self, settings: EndpointSettings | None = None, **overrides: Any) -> None:
+    def __init__(self, settings: EndpointSettings | None = None, *,
+                 transport: httpx.BaseTransport | None = None, **overrides: Any) -> None:
+        """``transport``: an httpx transport (tests pass an httpx.MockTransport)."""
         self.settings = resolve(settings, **overrides)
         if not self.settings.base_url:
             raise ConfigError("no OpenAI-compatible endpoint configured: pass base_url (e.g. "
@@ -85,7 +87,7 @@ class Endpoint:
             else {}
         timeout = httpx.Timeout(self.settings.timeout_s, connect=self.settings.connect_timeout_s)
         self._client = httpx.Client(base_url=self.settings.base_url.rstrip("/") + "/",
-                                    headers=headers, timeout=timeout)
+                                    headers=headers, timeout=timeout, transport=transport)
         self._structured_ok: bool | None = None
         """None until a server answers a structured request; False after it rejects one."""
 

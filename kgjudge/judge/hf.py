@@ -88,9 +88,9 @@ class HFJudge:
         outputs = self._generate([p.text for _, p in ready]) if ready else []
         latency = (time.perf_counter() - start) / max(1, len(ready))
         verdicts = dict(failed)
-        for (i, prompt), (text, probs, n_new) in zip(ready, outputs, strict=True):
+        for (i, prompt), (text, raw, probs, n_new) in zip(ready, outputs, strict=True):
             verdicts[i] = reply_verdict(
-                cases[i], text, probabilities=probs, latency_s=latency, prompt_hash=prompt.hash,
+                cases[i], text, raw=raw, probabilities=probs, latency_s=latency, prompt_hash=prompt.hash,
                 prompt_tokens=prompt.tokens, completion_tokens=n_new, truncated=prompt.truncated,
                 **self._meta())
         return [verdicts[i] for i in range(len(cases))]
@@ -100,7 +100,8 @@ class HFJudge:
             return self.settings.context_window
         return getattr(self.model.config, "max_position_embeddings", None)
 
-    def _generate(self, texts: list[str]) -> list[tuple[str, dict[int, float] | None, int]]:
+    def _generate(self, texts: list[str]) -> list[tuple[str, str, dict[int, float] | None, int]]:
+        """(text without special tokens, raw text, score probabilities, new tokens) per prompt."""
         torch = self.torch
         batch = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         batch = batch.to(self.model.device)
@@ -115,8 +116,9 @@ class HFJudge:
         for row, tokens in enumerate(new):
             ids = [int(t) for t in tokens if int(t) != self.tokenizer.pad_token_id]
             text = self.tokenizer.decode(ids, skip_special_tokens=True)
+            raw = self.tokenizer.decode(ids, skip_special_tokens=False)
             probs = self._score_probabilities(text, tokens, step_logits[row])
-            results.append((text, probs, len(ids)))
+            results.append((text, raw, probs, len(ids)))
         return results
 
     def _score_probabilities(self, text: str, tokens: Any, logits: Any) -> dict[int, float] | None:

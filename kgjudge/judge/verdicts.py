@@ -10,11 +10,12 @@ from kgjudge.judge.parse import expected_score, parse_output
 
 
 def reply_verdict(case: Case, text: str, *, probabilities: dict[int, float] | None,
-                  **meta: Any) -> Verdict:
+                  raw: str | None = None, **meta: Any) -> Verdict:
     """A verdict from the reply text: ok with its score, or unscored with the raw text kept.
 
     Probabilities and the expected score are kept only when the reply parsed: an unscored reply
-    has no score position to read them from.
+    has no score position to read them from. ``raw`` is the reply as generated (special tokens
+    included) when it differs from the parsed ``text``.
     """
     parsed = parse_output(text)
     ok = parsed.status == "ok"
@@ -22,7 +23,8 @@ def reply_verdict(case: Case, text: str, *, probabilities: dict[int, float] | No
         case_id=case.id, rubric=case.rubric.id, status=parsed.status, score=parsed.score,
         expected_score=expected_score(probabilities) if ok else None,
         probabilities=probabilities if ok else None, rationale=parsed.rationale,
-        raw_output=text, error=parsed.error, source=case.pair.source, **meta,
+        raw_output=text if raw is None else raw, error=parsed.error, source=case.pair.source,
+        **meta,
     )
 
 

@@ -71,7 +71,6 @@ def build_tiny_model(folder: Path, *, hidden: int = 32, layers: int = 2,
         tie_word_embeddings=True,
     )
     model = LlamaForCausalLM(config)
-    model.generation_config.max_length = context
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
