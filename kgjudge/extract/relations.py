@@ -48,7 +48,7 @@ class RelationRules:
 
     def find(self, mentions: list[Mention], found: DocMatches) -> Iterator[Relation]:
         """Every relation among ``mentions`` (sorted by start) of one document."""
-        breaks = found.breaks
+        cuts = self._cuts(found)
         starts = [m.start for m in mentions]
         for s_start, s_end in found.sentences:
             lo = bisect_left(starts, s_start)
@@ -56,12 +56,19 @@ class RelationRules:
             if lo == hi:
                 continue
             sentence = list(range(lo, hi))
-            for clause in _clauses(sentence, mentions, breaks, found):
+            for clause in _clauses(sentence, mentions, cuts):
                 if self.has_modify:
                     yield from self._modify(clause, mentions)
                 if self.has_located_at:
                     yield from self._located_at(clause, mentions)
             yield from self._phrases(sentence, mentions, found, s_start, s_end)
+
+    def _cuts(self, found: DocMatches) -> list[int]:
+        """Clause cuts: clause breaks and phrases of relations the clause rules do not make
+        ("consistent with" separates a finding from what it suggests; "in" does not)."""
+        own = {"modify", "located_at"}
+        return sorted({*found.breaks, *(p.start for p in found.phrases
+                                        if self.phrases[p.index].relation not in own)})
 
     # ------------------------------------------------------------------ modify
     def _modify(self, clause: list[int], mentions: list[Mention]) -> Iterator[Relation]:
@@ -146,15 +153,18 @@ class RelationRules:
             stop = _next_break(found.breaks, hit.end, s_end)
             for j in sentence:
                 m = mentions[j]
-                if hit.end <= m.start and m.end <= stop and \
-                        (not rule.target_types or m.type in rule.target_types):
+                if m.start < hit.end:
+                    continue
+                if m.end > stop or (m.type in rule.source_types and j != sentence[0] and
+                                    m.type not in rule.target_types):
+                    break  # a clause break or a new finding ends the targets
+                if not rule.target_types or m.type in rule.target_types:
                     yield Relation(sources[-1], rule.relation, j, hit.start, hit.end)
 
 
-def _clauses(sentence: list[int], mentions: list[Mention], breaks: list[int],
-             found: DocMatches) -> Iterator[list[int]]:
-    """Mention indices of a sentence grouped by clause (clause breaks and relation phrases)."""
-    cuts = sorted({*breaks, *(p.start for p in found.phrases)})
+def _clauses(sentence: list[int], mentions: list[Mention], cuts: list[int]
+             ) -> Iterator[list[int]]:
+    """Mention indices of a sentence grouped by clause (``cuts``: token indices, sorted)."""
     clause: list[int] = []
     last_cut = None
     for i in sentence:

@@ -1,0 +1,77 @@
+"""Documents per second of the ``rules`` extractor beside bare spaCy tokenisation, same texts.
+
+    python scripts/bench_extract.py [--domain radiology] [--reports PATH] [--rounds 3]
+
+Texts are the findings + impression of the real IU chest X-ray reports (3,851; see
+../shared/data/iu-xray/README.md). Both are timed in the same run, on one core, best of
+``--rounds``; the figure that matters is the ratio (target: >= 0.35).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+DEFAULT_REPORTS = Path(__file__).resolve().parents[2] / "shared/data/iu-xray/indiana_reports.csv"
+
+
+def report_texts(path: Path) -> list[str]:
+    """Findings and impression of each report, joined as one document."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [" ".join(t for t in (r["findings"], r["impression"]) if t.strip()) for r in rows]
+
+
+def best_time(run: Callable[[], object], rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def consume(items: Iterable[object]) -> int:
+    return sum(1 for _ in items)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--domain", default="radiology")
+    parser.add_argument("--reports", type=Path, default=DEFAULT_REPORTS)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=None, help="use the first N reports")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, for both measurements
+
+    import spacy
+
+    from kgjudge.domain import load_pack
+    from kgjudge.extract import get_extractor
+
+    texts = report_texts(args.reports)[: args.limit]
+    if len(texts) < 1000:
+        print(f"warning: only {len(texts)} documents (the benchmark wants >= 1,000)",
+              file=sys.stderr)
+    words = sum(len(t.split()) for t in texts)
+    bare = spacy.blank("en")
+    extractor = get_extractor(load_pack(args.domain), "rules")
+    consume(extractor.extract_many(texts[:50]))  # warm-up: first-call costs are not throughput
+    t_bare = best_time(lambda: consume(bare.pipe(texts, batch_size=256)), args.rounds)
+    t_rules = best_time(lambda: consume(extractor.extract_many(texts)), args.rounds)
+    n = len(texts)
+    print(f"documents: {n} ({words / n:.0f} words on average), best of {args.rounds} rounds, "
+          "one process")
+    print(f"bare spaCy tokenizer:  {n / t_bare:9.0f} docs/s")
+    print(f"rules extractor:       {n / t_rules:9.0f} docs/s")
+    print(f"ratio rules / bare:    {t_bare / t_rules:9.2f}  (target >= 0.35)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
