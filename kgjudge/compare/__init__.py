@@ -58,7 +58,7 @@ def compare(reference: ReportGraph, candidate: ReportGraph, *, lexicon: Lexicon 
             settings: CompareSettings = CompareSettings(),
             finding_roots: Iterable[str] = ("observation", "device"),
             embedder: Embedder | None = None, embedding_threshold: float = 0.8,
-            reference_view: GraphView | None = None) -> Comparison:
+            reference_view: GraphView | None = None, diff: bool = True) -> Comparison:
     """Align, score and diff a candidate graph against a reference graph.
 
     Args:
@@ -71,6 +71,7 @@ def compare(reference: ReportGraph, candidate: ReportGraph, *, lexicon: Lexicon 
         embedding_threshold: Cosine from which embedded keys get credit (the cosine itself).
         reference_view: ``view(reference, settings.assertion)`` when the caller has it cached,
             as when one reference is compared with many candidates.
+        diff: Build the GraphDiff (False leaves it empty, for scores alone).
     """
     ref = reference_view if reference_view is not None else view(reference, settings.assertion)
     cand = view(candidate, settings.assertion)
@@ -78,19 +79,21 @@ def compare(reference: ReportGraph, candidate: ReportGraph, *, lexicon: Lexicon 
     similarity = similarity_for(lexicon, settings, embedder=embedder,
                                 embedding_threshold=embedding_threshold)
     return compare_views(reference, candidate, ref, cand, similarity, settings=settings,
-                         finding_roots=roots)
+                         finding_roots=roots, diff=diff)
 
 
 def compare_views(reference: ReportGraph, candidate: ReportGraph, ref: GraphView,
                   cand: GraphView, similarity: NodeSimilarity, *, settings: CompareSettings,
-                  finding_roots: tuple[str, ...]) -> Comparison:
+                  finding_roots: tuple[str, ...], diff: bool = True) -> Comparison:
     """`compare` on graphs already seen as views."""
     matching = align(ref, cand, similarity)
     scores = score(ref, cand, matching, finding_roots=finding_roots,
                    typed_ams=settings.typed_ams)
-    diff = build_diff(ref, cand, matching, finding_roots=finding_roots)
+    graph_diff = build_diff(ref, cand, matching, finding_roots=finding_roots) if diff \
+        else GraphDiff()
     return Comparison(reference=reference, candidate=candidate,
-                      alignment=to_alignment(ref, cand, matching), scores=scores, diff=diff)
+                      alignment=to_alignment(ref, cand, matching), scores=scores,
+                      diff=graph_diff)
 
 
 def to_alignment(ref: GraphView, cand: GraphView, matching: Matching) -> Alignment:

@@ -42,6 +42,8 @@ class GraphView:
     into: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Identity -> [(relation, source identity)]."""
     graph: ReportGraph | None = None
+    memo: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)
+    """Per-view caches of derived values (wordings, modifiers), kept with a cached view."""
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -26,9 +26,10 @@ class _Side:
     def __init__(self, graph: GraphView) -> None:
         self.g = graph
         self.text = graph.graph.text if graph.graph is not None else ""
-        self._spans: dict[str, tuple[Span, ...]] = {}
-        self._words: dict[str, str] = {}
-        self._modifiers: dict[str, list[str]] = {}
+        # cached in the view, so a reference view reused across candidates is read once
+        self._spans: dict[str, tuple[Span, ...]] = graph.memo.setdefault("spans", {})
+        self._words: dict[str, str] = graph.memo.setdefault("words", {})
+        self._modifiers: dict[str, list[str]] = graph.memo.setdefault("modifiers", {})
 
     def spans(self, ident: str) -> tuple[Span, ...]:
         found = self._spans.get(ident)
@@ -168,10 +169,9 @@ def _contradicted(r: _Side, c: _Side, rid: str, cid: str,
 
 def _matched(r: _Side, c: _Side, rid: str, cid: str, s: float,
              roots: frozenset[str]) -> tuple[int, str, DiffItem]:
-    finding = r.g.nodes[rid].type in roots
-    detail = r.describe(rid) if finding else r.words(rid)
+    detail = r.words(rid)  # matched lines are not in the prompt by default: keep them cheap
     if s < 1.0:
-        detail += f" ~ {c.describe(cid)} (similarity {s:g})"
+        detail += f" ~ {c.words(cid)} (similarity {s:g})"
     item = _item("matched", r, rid, roots, reference_assertion=r.g.nodes[rid].assertion,
                  candidate_assertion=c.g.nodes[cid].assertion, reference_spans=r.spans(rid),
                  candidate_spans=c.spans(cid), detail=detail, similarity=s)
