@@ -111,7 +111,8 @@ def smooth_score(q: float, thresholds: tuple[float, ...]) -> float:
             if k == len(knots) - 1:
                 return 5.0
             span = knots[k + 1] - knots[k]
-            return 1.0 + k + ((q - knots[k]) / span if span > 0 else 0.0)
+            # Capped below the next cut so that floor(smooth) is always the score.
+            return 1.0 + k + (min((q - knots[k]) / span, 0.9999) if span > 0 else 0.0)
     return 1.0
 
 

@@ -1,0 +1,90 @@
+"""Pipeline: extract -> compare -> judge, and the bounded reference-graph cache."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kgjudge.cli import main
+from kgjudge.domain import load_pack
+from kgjudge.extract import get_extractor
+from kgjudge.judge.base import Pair
+from kgjudge.pipeline import Pipeline
+
+
+class CountingExtractor:
+    """Wraps the pack's extractor and counts extractions per text."""
+
+    name = "counting"
+
+    def __init__(self, inner) -> None:  # noqa: ANN001
+        self.inner, self.calls = inner, 0
+
+    def extract(self, text, doc_id=None):  # noqa: ANN001, ANN201
+        self.calls += 1
+        return self.inner.extract(text, doc_id)
+
+    def extract_many(self, texts):  # noqa: ANN001, ANN201
+        return (self.extract(t) for t in texts)
+
+
+@pytest.fixture(scope="module")
+def pack():  # noqa: ANN201
+    return load_pack("legal")
+
+
+REF = "Licensee shall pay a royalty of 5% of net sales quarterly."
+CAND = "Licensee shall pay a royalty of 5% of net sales."
+
+
+def test_judge_pair_gives_one_verdict_per_default_rubric(pack) -> None:  # noqa: ANN001
+    verdicts = Pipeline(pack).judge_pair(Pair("p1", REF, CAND))
+    assert [v.rubric for v in verdicts] == list(pack.default_rubrics)
+    assert all(v.status == "ok" and v.case_id == "p1" for v in verdicts)
+    assert Pipeline(pack).judge_pair(Pair("p2", REF, REF), ["completeness"])[0].score == 5
+
+
+def test_reference_graphs_are_cached_by_text(pack) -> None:  # noqa: ANN001
+    extractor = CountingExtractor(get_extractor(pack))
+    pipeline = Pipeline(pack, extractor=extractor)
+    for i in range(3):
+        pipeline.compare_pair(Pair(f"p{i}", REF, CAND + " " * i))
+    assert extractor.calls == 1 + 3  # one reference, three candidates
+    assert pipeline.stats() == {"cached_references": 1, "hits": 2, "misses": 1}
+
+
+def test_cache_is_bounded_lru(pack) -> None:  # noqa: ANN001
+    extractor = CountingExtractor(get_extractor(pack))
+    pipeline = Pipeline(pack, extractor=extractor, cache_size=2)
+    refs = [f"Licensee shall pay a royalty of {n}% of net sales." for n in (1, 2, 3)]
+    for ref in refs:
+        pipeline.reference_graph(ref)
+    assert pipeline.stats()["cached_references"] == 2
+    pipeline.reference_graph(refs[2])  # most recent: a hit
+    pipeline.reference_graph(refs[0])  # evicted first: a miss
+    assert (pipeline.cache_hits, pipeline.cache_misses) == (1, 4)
+
+
+def test_cli_judge_json_and_text(tmp_path, capsys, pack) -> None:  # noqa: ANN001
+    ref, cand = tmp_path / "ref.txt", tmp_path / "cand.txt"
+    ref.write_text("Licensee shall not assign this Agreement without the prior written "
+                   "consent of Licensor.")
+    cand.write_text("Licensee may assign this Agreement.")
+    code = main(["judge", str(ref), str(cand), "--domain", "legal", "--rubric",
+                 "factual_correctness", "--json"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    verdict = json.loads(lines[0])
+    assert code == 0 and len(lines) == 1
+    assert verdict["rubric"] == "factual_correctness" and verdict["score"] < 5
+    assert "Contradicted" in verdict["rationale"]
+    code = main(["judge", str(ref), str(cand), "--domain", "legal"])
+    out = capsys.readouterr().out
+    assert code == 0 and all(r in out for r in pack.default_rubrics)
+    assert "(expected " in out
+
+
+def test_cli_judge_missing_file_is_input_error(tmp_path, capsys) -> None:  # noqa: ANN001
+    code = main(["judge", str(tmp_path / "nope.txt"), str(tmp_path / "x.txt"), "--domain",
+                 "legal"])
+    assert code == 2 and "cannot read the document" in capsys.readouterr().err
