@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -150,3 +151,10 @@ def test_failures_by_reason(tmp_path: Path) -> None:
                               error="judge timeout: no answer in 5 s")])
         assert store.failures(run) == {"empty file": 2, "judge timeout": 1}
         assert store.done(run, include_errors=False) == set()
+
+
+def test_case_blobs_match_the_model_serialisers() -> None:
+    comp = comparison()
+    blobs = store_mod.CaseBlobs.of(comp)
+    assert json.loads(blobs.scores_json) == comp.scores.as_dict()
+    assert json.loads(blobs.diff_json) == json.loads(json.dumps(comp.diff.to_dict()))
