@@ -176,6 +176,9 @@ def test_swapped_party_moves_the_obligation_edge(graphs: dict[str, tuple]) -> No
     customer = ("customer|present", "obliges", "indemnification|present")
     assert vendor in ref.triples() and customer not in ref.triples()
     assert customer in cand.triples() and vendor not in cand.triples()
+    # whom the duty runs to flips too
+    assert ("vendor|present", "obliges", "customer|present") in ref.triples()
+    assert ("customer|present", "obliges", "vendor|present") in cand.triples()
 
 
 def test_dropped_and_hallucinated_findings(graphs: dict[str, tuple]) -> None:
