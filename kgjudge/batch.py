@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kgjudge.errors import ConfigError, InputError, JudgeTimeout, KgJudgeError
+from kgjudge.errors import ConfigError, InputError, KgJudgeError
 from kgjudge.inputs import DEFAULT_MAX_BYTES, Item, check_text, discover, read_document
 from kgjudge.judge.base import Pair, Verdict
 from kgjudge.store import CaseBlobs, Store, config_hash
@@ -205,9 +205,11 @@ def failed_verdicts(pair: Pair, rubrics: Iterable[str], error: str, **fields: An
 
 
 def describe(error: BaseException) -> str:
-    """An error message that starts with its failure class (how failures are grouped)."""
-    if isinstance(error, JudgeTimeout):
-        return f"judge timeout: {error}"
+    """An error message that starts with its failure class (how failures are grouped).
+
+    Input errors already start with theirs ('empty file: ...'); other kgjudge errors get their
+    class name, as the judges' own error verdicts do ('JudgeTimeout: ...').
+    """
     if isinstance(error, InputError):
         return str(error)
     if isinstance(error, KgJudgeError):

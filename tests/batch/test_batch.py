@@ -37,7 +37,7 @@ def bad_folder(root: Path) -> tuple[Path, dict[str, str]]:
     add("binary", "binary file", b"\x89PNG\x00\x00\x01")
     add("latin1", "invalid UTF-8", "résumé".encode("latin-1"))
     add("huge", "file too large", b"word " * 400)
-    add("timeout", "judge timeout", b"JUDGE_TIMEOUT please")
+    add("timeout", "JudgeTimeout", b"JUDGE_TIMEOUT please")
     add("fivexx", "JudgeError", b"JUDGE_5XX please")
     add("garbled", "unscored", b"UNPARSABLE please")
     add("bug", "internal error", b"CRASH please")
@@ -86,7 +86,7 @@ def test_bad_inputs_never_stop_the_run(tmp_path: Path, pack_dir: Path, jobs: int
             text = row["error"] or row["status"]
             assert text.startswith(reason), (case_id, text)
     reasons = set(report.failures)
-    assert {"empty file", "binary file", "invalid UTF-8", "file too large", "judge timeout",
+    assert {"empty file", "binary file", "invalid UTF-8", "file too large", "JudgeTimeout",
             "JudgeError", "unscored", "missing reference", "missing candidate",
             "unreadable file", "not a file", "internal error"} <= reasons
 
@@ -125,7 +125,7 @@ def test_remote_judge_runs_in_bounded_threads(tmp_path: Path, pack_dir: Path) ->
     db = tmp_path / "run.sqlite"
     report = run_batch(root, BatchSettings(domain=str(pack_dir), jobs=2, concurrency=3,
                                            processor="batch_fakes:remote_factory"), db=db)
-    assert report.processed == 24 and report.failures == {"judge timeout": 2}
+    assert report.processed == 24 and report.failures == {"JudgeTimeout": 2}
     with Store(db) as store:
         assert store.sources(report.run_id) == ["model_a", "model_b"]
         ok = [v for v in store.verdicts(report.run_id) if v.status == "ok"]

@@ -1,0 +1,86 @@
+"""Batch against a fake OpenAI-compatible server: timeouts, 5xx and unparsable replies."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from batch_helpers import make_folder
+
+from kgjudge.batch import BatchSettings, run_batch
+from kgjudge.store import Store
+
+
+class FakeChat(BaseHTTPRequestHandler):
+    """Answers by what the prompt contains: SLOW sleeps, FAIL5XX is a 503, GARBLE no score."""
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        prompt = " ".join(m["content"] for m in body["messages"])
+        if "FAIL5XX" in prompt:
+            self._send(503, {"error": {"message": "overloaded"}})
+            return
+        if "SLOW" in prompt:
+            time.sleep(1.5)
+        text = "I cannot decide." if "GARBLE" in prompt else "Feedback: Matches. [RESULT] 4"
+        self._send(200, {"choices": [{"message": {"role": "assistant", "content": text},
+                                      "finish_reason": "stop"}],
+                         "model": body.get("model", ""),
+                         "usage": {"prompt_tokens": 10, "completion_tokens": 5}})
+
+    def _send(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client timed out first
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeChat)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_judge_failures_are_recorded_per_item(tmp_path: Path, pack_dir: Path,
+                                              server: str) -> None:
+    root = make_folder(tmp_path / "in", 4)
+    for name, text in (("slow", "SLOW thing"), ("five", "FAIL5XX thing"),
+                       ("garble", "GARBLE thing")):
+        (root / "references" / f"{name}.txt").write_text("The example thing is large.")
+        (root / "candidates" / f"{name}.txt").write_text(text)
+    settings = BatchSettings(domain=str(pack_dir), backend="openai", concurrency=4,
+                             judge_options={"base_url": server, "timeout_s": 0.5,
+                                            "max_retries": 0, "model": "judge"})
+    db = tmp_path / "run.sqlite"
+    report = run_batch(root, settings, db=db)
+    assert report.processed == 7 and report.exit_code == 1
+    with Store(db) as store:
+        verdicts = {(v.case_id, v.rubric): v for v in store.verdicts(report.run_id)}
+    assert len(verdicts) == 14
+    for (case_id, _), v in verdicts.items():
+        if case_id.startswith("r"):
+            assert (v.status, v.score, v.backend, v.model) == ("ok", 4, "openai", "judge")
+        elif case_id == "slow":
+            assert v.status == "error" and v.error.startswith("JudgeTimeout")
+        elif case_id == "five":
+            assert v.status == "error" and "503" in v.error
+        else:
+            assert v.status == "unscored" and v.raw_output == "I cannot decide."
+    assert report.failures == {"JudgeTimeout": 2, "JudgeError": 2, "unscored": 2}
