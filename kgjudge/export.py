@@ -112,58 +112,95 @@ def export_run(store: Store, run_id: int, *, fmt: str = "csv", out: str | Path |
 
 
 # ---------------------------------------------------------------------------- corpus report
+SHOWN = ("node_f1", "edge_f1", "nsc", "ams", "scs")
+
+
 @dataclass
 class SourceReport:
-    """Corpus-level comparison of one candidate source with the references."""
+    """One candidate source against the references: pair means and the corpus comparison."""
 
     source: str
     cases: int = 0
     failed: int = 0
     metric_sums: Counter[str] = field(default_factory=Counter)
     metric_counts: Counter[str] = field(default_factory=Counter)
-    missing: Counter[str] = field(default_factory=Counter)
-    """Reference findings the source leaves out, by label: its knowledge gaps."""
-    extra: Counter[str] = field(default_factory=Counter)
-    contradicted: Counter[str] = field(default_factory=Counter)
+    corpus: Any = None
+    """kgjudge.compare.corpus.CorpusComparison of all references vs all candidates."""
 
     def mean(self, metric: str) -> float | None:
         n = self.metric_counts[metric]
         return self.metric_sums[metric] / n if n else None
 
 
-def corpus_report(store: Store, run_id: int) -> list[SourceReport]:
-    """Mean scores and the most frequent missing / extra / contradicted facts per source."""
-    reports: dict[str, SourceReport] = {}
-    for case in store.cases(run_id, with_graphs=True):
-        report = reports.setdefault(case.source, SourceReport(case.source))
-        report.cases += 1
-        if case.status != "ok" or case.scores is None:
-            report.failed += 1
-            continue
-        for metric in METRICS:
-            value = case.scores.get(metric)
-            if isinstance(value, int | float):
-                report.metric_sums[metric] += float(value)
-                report.metric_counts[metric] += 1
-        diff = case.diff
-        for item in diff.items if diff else ():
-            target = {"missing": report.missing, "extra": report.extra,
-                      "contradicted": report.contradicted}.get(item.kind)
-            if target is not None:
-                target[item.label or item.key] += 1
-    return [reports[s] for s in sorted(reports)]
+def corpus_report(store: Store, run_id: int, *, min_count: int = 1) -> list[SourceReport]:
+    """Per candidate source: mean pair scores, and ReXKG's corpus comparison with knowledge gaps
+    (reference concepts the source rarely produces), from the graphs stored in the run."""
+    from kgjudge.compare.corpus import CorpusGraph, compare_corpora
+
+    pack = _pack_of(store, run_id)
+    assertion = pack.compare.assertion if pack else "respect"
+    reports = []
+    for source in store.sources(run_id):
+        report = SourceReport(source)
+        references, candidates = CorpusGraph(assertion), CorpusGraph(assertion)
+        for case in store.cases(run_id, source=source):  # streamed: corpora keep counts only
+            report.cases += 1
+            if case.status != "ok" or case.scores is None:
+                report.failed += 1
+                continue
+            for metric in METRICS:
+                value = case.scores.get(metric)
+                if isinstance(value, int | float):
+                    report.metric_sums[metric] += float(value)
+                    report.metric_counts[metric] += 1
+            references.add(case.reference_graph)
+            candidates.add(case.candidate_graph)
+        if candidates.documents:
+            options: dict[str, Any] = {"min_count": min_count}
+            if pack is not None:
+                options.update(lexicon=pack.lexicon, settings=pack.compare,
+                               finding_roots=pack.finding_roots)
+            report.corpus = compare_corpora(references, candidates, **options)
+        reports.append(report)
+    return reports
 
 
-def format_corpus_report(reports: list[SourceReport], *, top: int = 10) -> str:
-    """Plain text: one block per source (stdout data, readable and greppable)."""
+def _pack_of(store: Store, run_id: int) -> Any:
+    """The run's domain pack for partial credit, or None when it cannot be found any more."""
+    from kgjudge.domain import load_pack
+    from kgjudge.errors import PackError
+
+    run = store.run(run_id)
+    try:
+        return load_pack(run.config.get("domain") or run.domain)
+    except PackError:
+        print(f"kgjudge: pack '{run.domain}' not found; corpus scores without ontology partial "
+              "credit", file=sys.stderr)
+        return None
+
+
+def _scores_text(values: dict[str, Any]) -> str:
+    return ", ".join(f"{m}={values[m]:.3f}" for m in SHOWN if values.get(m) is not None)
+
+
+def format_corpus_report(reports: list[SourceReport], *, top: int = 15) -> str:
+    """Plain text, one block per source (stdout data)."""
     lines: list[str] = []
-    shown = ("node_f1", "edge_f1", "nsc", "ams", "scs")
     for r in reports:
-        means = ", ".join(f"{m}={v:.3f}" for m in shown if (v := r.mean(m)) is not None)
-        lines.append(f"== {r.source}: {r.cases} cases ({r.failed} failed); mean {means}")
-        for title, counter in (("knowledge gaps (missing)", r.missing),
-                               ("unsupported (extra)", r.extra),
-                               ("contradicted", r.contradicted)):
-            common = ", ".join(f"{label} x{n}" for label, n in counter.most_common(top))
-            lines.append(f"  {title}: {common or 'none'}")
+        means = {m: r.mean(m) for m in SHOWN}
+        lines.append(f"== {r.source}: {r.cases} cases ({r.failed} failed)")
+        lines.append(f"  pair means: {_scores_text(means) or 'none'}")
+        if r.corpus is None:
+            lines.append("  corpus: no scored case")
+            continue
+        lines.append(f"  corpus ({r.corpus.reference_documents} reference vs "
+                     f"{r.corpus.candidate_documents} candidate reports): "
+                     f"{_scores_text(r.corpus.overall.scores.as_dict())}")
+        for etype, scores in r.corpus.by_type.items():
+            lines.append(f"    {etype}: node_f1={scores.node_f1:.3f}")
+        gaps = list(r.corpus.gaps)
+        lines.append(f"  knowledge gaps ({len(gaps)}): " + ("none" if not gaps else ""))
+        lines.extend(f"    {g.line()}" for g in gaps[:top])
+        if len(gaps) > top:
+            lines.append(f"    ... and {len(gaps) - top} more")
     return "\n".join(lines)
