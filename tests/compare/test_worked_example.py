@@ -30,6 +30,7 @@ def test_edges(scores) -> None:
 def test_ams_and_scs(scores) -> None:
     assert round(scores.ams, 4) == 0.5
     assert round(scores.scs, 4) == 0.5
+    assert round(scores.subgraph_precision, 4) == 0.5
 
 
 def test_counts(scores) -> None:
