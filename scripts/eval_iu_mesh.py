@@ -7,7 +7,8 @@ the pack's mesh mapping has that pair, e.g. ``Lung/hypoinflation``, ``Aorta/tort
 - recall: the share of coded findings whose concept (or a descendant) is in the report's graph,
   asserted present;
 - side agreement: of the found findings coded with left / right / bilateral, the share whose
-  graph side agrees (side of the anatomy it is located_at, or of a modifier on it or its anatomy);
+  graph side agrees (side of the anatomy it is located_at, or of a modifier on it or its anatomy,
+  or the same for the finding that is suggestive_of it);
 and on reports coded ``normal``: the share with any present finding (types in finding_roots).
 
 MeSH headings map to concepts through the pack's ``mappings/mesh.csv``, never in code. Reports are
@@ -72,9 +73,13 @@ def graph_sides(graph, nid: str, lexicon) -> set[str]:  # noqa: ANN001
         return concept.side if concept else None
 
     sides: set[str] = set()
-    places = [e.target for e in graph.out_edges(nid) if e.relation == "located_at"]
-    for target in [nid, *places]:
-        if target != nid and side_of(target):
+    # What a finding suggests takes the place of the finding that suggests it ("left basilar
+    # opacity, likely atelectasis": the atelectasis is left basilar).
+    origins = [e.source for e in graph.in_edges(nid) if e.relation == "suggestive_of"]
+    places = [e.target for n in (nid, *origins) for e in graph.out_edges(n)
+              if e.relation == "located_at"]
+    for target in [nid, *origins, *places]:
+        if target not in (nid, *origins) and side_of(target):
             sides.add(side_of(target))
         for e in graph.in_edges(target):
             if e.relation == "modify" and side_of(e.source):

@@ -28,9 +28,16 @@ class Scope:
     end: int
     trigger: TriggerHit
 
+    def covers(self, mention: Mention) -> bool:
+        """In scope, or inside the trigger itself ('is not enlarged', 'no acute process')."""
+        t = self.trigger
+        if mention.start < t.end and mention.end > t.start:
+            return True
+        return self.start <= mention.start and mention.end <= self.end
+
     def distance(self, mention: Mention) -> int:
         t = self.trigger
-        return mention.start - t.end if mention.start >= t.end else t.start - mention.end
+        return max(mention.start - t.end, t.start - mention.end, 0)
 
 
 def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
@@ -64,7 +71,7 @@ def assert_mentions(mentions: Iterable[Mention], found: DocMatches, *, max_token
         if mention.type not in asserted_types or not all_scopes:
             result.append((mention, "present", False))
             continue
-        covering = [s for s in all_scopes if s.start <= mention.start and mention.end <= s.end]
+        covering = [s for s in all_scopes if s.covers(mention)]
         historical = any(s.trigger.category == "historical" for s in covering)
         asserting = [s for s in covering if s.trigger.category in ASSERTION_OF]
         if asserting:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 #: spaCy's sentencizer (same rule: a sentence ends after . ! ?), which walks tokens in Python.
 SENTENCE_ENDS = (".", "!", "?", "\n\n", "\n\n\n")
 
+CONJUNCTIONS = ("and", "or", "/", "and/or", "&")
+
 #: Words and marks that end a clause for located_at and modify (beside the pack's terminators).
 CLAUSE_BREAKS = (",", ";", ":", "which", "but", "however", "although", "whereas", "while")
 
@@ -39,6 +41,8 @@ class Mention:
     label: str
     in_ontology: bool = True
     side: str | None = None
+    bilateral: bool = False
+    """A plural mention of paired anatomy ("the lung bases"): both sides."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,8 @@ class DocMatches:
     """Token indices that end a ConText scope (pack terminators and 'terminate' triggers)."""
     breaks: list[int] = field(default_factory=list)
     """Token indices that end a clause."""
+    conjunctions: list[int] = field(default_factory=list)
+    """Token indices of 'and', 'or', '/'."""
     phrases: list[PhraseHit] = field(default_factory=list)
     sentences: list[tuple[int, int]] = field(default_factory=list)
 
@@ -127,12 +133,17 @@ class PackMatcher:
             self.phrase.add(self._register(name, kind), list(self.nlp.tokenizer.pipe(phrases)))
 
     def _add_concepts(self) -> None:
+        lexicon = self.pack.lexicon
         by_concept: dict[str, list[str]] = {}
-        for form, concept_id in self.pack.lexicon.forms():
+        for form, concept_id in lexicon.forms():
             by_concept.setdefault(concept_id, []).append(form)
+        paired = paired_anatomy(self.pack)
         for concept_id, forms in by_concept.items():
+            concept = lexicon[concept_id]
+            plurals = _plural_forms(concept, forms) if concept_id in paired else set()
             name = f"C:{concept_id}"
-            self._add_patterns(name, ("concept", self.pack.lexicon[concept_id]), forms)
+            self._add_patterns(name, ("concept", concept), [f for f in forms if f not in plurals])
+            self._add_patterns(f"P:{concept_id}", ("plural", concept), plurals)
             if self._upper_only.intersection(forms):
                 self._case_checked.add(self.nlp.vocab.strings[name])
 
@@ -148,6 +159,7 @@ class PackMatcher:
         self._add_patterns("X:scope", ("terminate", None), terminators)
         self._add_patterns("B:clause", ("break", None), [*CLAUSE_BREAKS, *terminators])
         self._add_patterns("S:end", ("sentence", None), SENTENCE_ENDS)
+        self._add_patterns("J:conj", ("conj", None), CONJUNCTIONS)
 
     def _add_relation_phrases(self) -> None:
         for i, rule in enumerate(self.pack.relations.phrases):
@@ -166,6 +178,9 @@ class PackMatcher:
                     continue
                 entities.append((start, end, Mention(start, end, value.id, value.type, value.label,
                                                      True, value.side)))
+            elif kind == "plural":
+                entities.append((start, end, Mention(start, end, value.id, value.type, value.label,
+                                                     True, value.side, bilateral=True)))
             elif kind == "trigger":
                 triggers.append((start, end, TriggerHit(start, end, *value)))
             elif kind == "terminate":
@@ -174,6 +189,8 @@ class PackMatcher:
                 found.breaks.append(start)
             elif kind == "sentence":
                 ends.append(end)
+            elif kind == "conj":
+                found.conjunctions.append(start)
             else:
                 found.phrases.append(PhraseHit(start, end, value))
         if self.open is not None and (not self._anchors or doc.to_array(self._anchors).any()):
@@ -185,6 +202,7 @@ class PackMatcher:
             else:
                 found.triggers.append(hit)
         found.breaks = sorted(set(found.breaks))
+        found.conjunctions.sort()
         found.sentences = _sentences(ends, len(doc))
         found.phrases.sort(key=lambda p: p.start)
         return found
@@ -222,6 +240,34 @@ def _sentences(ends: list[int], length: int) -> list[tuple[int, int]]:
     """Token ranges of the sentences, given the token index just after each sentence end."""
     bounds = sorted({0, *ends, length})
     return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
+
+
+def paired_anatomy(pack: DomainPack) -> frozenset[str]:
+    """Concepts that come as a left and a right one: those with left- and right-sided
+    descendants (lung, lower lobe), and those marked ``kgj:side "paired"`` (lung base, hilum)."""
+    lexicon = pack.lexicon
+    below: dict[str, set[str]] = {}
+    for concept in lexicon.concepts.values():
+        if concept.side in ("left", "right"):
+            for ancestor in lexicon.ancestors(concept.id):
+                below.setdefault(ancestor, set()).add(concept.side)
+    return frozenset({c for c, sides in below.items() if {"left", "right"} <= sides} |
+                     {c.id for c in lexicon.concepts.values() if c.side == "paired"})
+
+
+def bilateral_modifier(pack: DomainPack) -> str | None:
+    """The most general modifier concept with side 'bilateral', if the pack has one."""
+    lexicon = pack.lexicon
+    candidates = [c.id for c in lexicon.concepts.values()
+                  if c.side == "bilateral" and c.type in pack.relations.clause.modify_types]
+    return min(candidates, key=lambda c: (len(lexicon.ancestors(c)), c), default=None)
+
+
+def _plural_forms(concept: Any, forms: list[str]) -> set[str]:
+    from kgjudge.ontology import plural
+
+    generated = {normalise(plural(label)) for label in (concept.label, *concept.synonyms)}
+    return generated.intersection(forms)
 
 
 def _upper_only_forms(pack: DomainPack) -> frozenset[str]:

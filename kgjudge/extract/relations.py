@@ -60,7 +60,7 @@ class RelationRules:
                 if self.has_modify:
                     yield from self._modify(clause, mentions)
                 if self.has_located_at:
-                    yield from self._located_at(clause, mentions)
+                    yield from self._located_at(clause, mentions, found.conjunctions)
             yield from self._phrases(sentence, mentions, found, s_start, s_end)
 
     def _cuts(self, found: DocMatches) -> list[int]:
@@ -106,7 +106,26 @@ class RelationRules:
         return first
 
     # ------------------------------------------------------------------ located_at
-    def _located_at(self, clause: list[int], mentions: list[Mention]) -> Iterator[Relation]:
+    def _coordinated(self, owner: int, findings: list[int], mentions: list[Mention],
+                     conjunctions: list[int]) -> list[int]:
+        """The owner and the findings joined to it by one 'and' / 'or' / '/' before it."""
+        chain = [owner]
+        earlier = [f for f in findings if f < owner]
+        while earlier:
+            prev, head = earlier.pop(), chain[-1]
+            between = [m for m in mentions[prev + 1:head]]
+            if any(m.type not in self.modify_types for m in between):
+                break
+            start = between[0].start if between else mentions[head].start
+            gap = start - mentions[prev].end
+            i = bisect_left(conjunctions, mentions[prev].end)
+            if gap != 1 or i >= len(conjunctions) or conjunctions[i] != mentions[prev].end:
+                break
+            chain.append(prev)
+        return chain
+
+    def _located_at(self, clause: list[int], mentions: list[Mention],
+                    conjunctions: list[int]) -> Iterator[Relation]:
         findings = [i for i in clause if mentions[i].type in self.sources]
         if not findings:
             return
@@ -119,9 +138,16 @@ class RelationRules:
                 before = [f for f in findings if mentions[f].end <= a.start]
                 after = [f for f in findings if mentions[f].start >= a.end]
                 owner = before[-1] if before else (after[0] if after else None)
-            if owner is not None:
-                f = mentions[owner]
-                yield Relation(owner, "located_at", i, min(a.start, f.start), max(a.end, f.end))
+                # "scarring or atelectasis at the right base": coordinated findings share it
+                owners = self._coordinated(owner, findings, mentions, conjunctions) \
+                    if owner is not None and before else [owner]
+            else:
+                owners = [owner]
+            for o in owners:
+                if o is None:
+                    continue
+                f = mentions[o]
+                yield Relation(o, "located_at", i, min(a.start, f.start), max(a.end, f.end))
 
     def _adjacent_finding(self, rest: list[int], mentions: list[Mention],
                           anatomy: Mention) -> int | None:

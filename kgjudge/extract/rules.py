@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from spacy.attrs import IDX, LENGTH
 
 from kgjudge.extract.context import assert_mentions
-from kgjudge.extract.pipeline import DocMatches, PackMatcher, build_nlp
+from kgjudge.extract.pipeline import DocMatches, PackMatcher, bilateral_modifier, build_nlp
 from kgjudge.extract.relations import RelationRules
 from kgjudge.graph import ReportGraph
 
@@ -26,6 +26,7 @@ class GraphBuilder:
         self.pack = pack
         self.relations = RelationRules(pack)
         self.asserted_types = frozenset(pack.finding_roots)
+        self.bilateral = bilateral_modifier(pack)
 
     def build(self, doc: Doc, found: DocMatches, doc_id: str | None = None, *,
               text: str | None = None) -> ReportGraph:
@@ -44,6 +45,13 @@ class GraphBuilder:
         for r in self.relations.find(found.mentions, found):
             graph.add_edge(ids[r.source], r.relation, ids[r.target],
                            evidence=(begin[r.start], begin[r.end - 1] + length[r.end - 1]))
+        if self.bilateral:
+            for m, nid in zip(found.mentions, ids):
+                if m.bilateral:  # "the lung bases": both sides, as "bilateral" would say
+                    span = (begin[m.start], begin[m.end - 1] + length[m.end - 1])
+                    concept = self.pack.lexicon[self.bilateral]
+                    side = graph.add_node(concept.id, concept.type, label=concept.label, span=span)
+                    graph.add_edge(side, "modify", nid, evidence=span)
         return graph
 
 
