@@ -25,6 +25,7 @@ per model, can be compared side by side against one reference folder)::
         store.mark_reviewed(run_id, case_id, reviewed=True, who="ana")
         store.runs(); store.latest_run(); store.run(run_id); store.finish_run(run_id)
         store.failures(run_id)                       # Counter of failure reasons
+        store.failed_items(run_id, limit=20)         # [(source, case_id, reason)]
         store.results(run_id)                        # Iterator[(CaseRecord, list[Verdict])]
         store.sources(run_id)                        # candidate sources in the run
 
@@ -484,16 +485,29 @@ class Store:
             "SELECT DISTINCT source FROM cases WHERE run_id=? ORDER BY source", (run_id,))]
 
     def failures(self, run_id: int) -> Counter[str]:
-        """Failed items by reason: case errors (input, extraction) and verdict errors."""
+        """Failed verdicts (pair x rubric) by reason, plus failed cases stored without verdicts.
+
+        The reason is the error's text before its first ':' ('empty file', 'JudgeTimeout'), or
+        'unscored' for a reply that could not be parsed.
+        """
         counts: Counter[str] = Counter()
-        for row in self._read("SELECT error FROM cases WHERE run_id=? AND status='error'",
-                              (run_id,)):
-            counts[_reason(row[0])] += 1
-        for row in self._read(
-                "SELECT v.status, v.error FROM verdicts v JOIN cases c USING (run_id, source,"
-                " case_id) WHERE v.run_id=? AND c.status='ok' AND v.status!='ok'", (run_id,)):
-            counts["unscored" if row[0] == "unscored" else _reason(row[1] or row[0])] += 1
+        for status, error in self._read(
+                "SELECT status, error FROM verdicts WHERE run_id=? AND status != 'ok'", (run_id,)):
+            counts["unscored" if status == "unscored" else _reason(error or status)] += 1
+        for (error,) in self._read(
+                "SELECT error FROM cases c WHERE run_id=? AND status='error' AND NOT EXISTS "
+                "(SELECT 1 FROM verdicts v WHERE v.run_id=c.run_id AND v.source=c.source AND "
+                "v.case_id=c.case_id)", (run_id,)):
+            counts[_reason(error)] += 1
         return counts
+
+    def failed_items(self, run_id: int, *, limit: int = 20) -> list[tuple[str, str, str]]:
+        """(source, case_id, reason) of failed pairs, first ``limit`` in (source, id) order."""
+        rows = self._read(
+            "SELECT source, case_id, max(CASE WHEN error != '' THEN error ELSE status END) "
+            "FROM verdicts WHERE run_id=? AND status != 'ok' GROUP BY source, case_id "
+            "ORDER BY source, case_id LIMIT ?", (run_id, limit))
+        return [(r[0], r[1], r[2]) for r in rows]
 
     # ------------------------------------------------------------------ review
     def add_override(self, run_id: int, case_id: str, rubric: str, *, new_score: int,

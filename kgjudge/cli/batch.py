@@ -84,11 +84,13 @@ def run(args: argparse.Namespace) -> int:
         with Store(args.db) as store:
             count = export_run(store, report.run_id, fmt="csv", out=args.out)
         print(f"wrote {count} rows to {args.out}", file=sys.stderr)
-    print_summary(report, progress.failed_items, args.db)
+    with Store(args.db) as store:
+        failed = store.failed_items(report.run_id, limit=20)
+    print_summary(report, failed, args.db)
     return report.exit_code
 
 
-def print_summary(report: Any, failed_items: list[tuple[str, str]], db: str) -> None:
+def print_summary(report: Any, failed_items: list[tuple[str, str, str]], db: str) -> None:
     err = sys.stderr
     print(f"run {report.run_id}: {report.processed} pairs scored now, {report.skipped} already "
           f"stored, {report.total} in the input; store: {db}", file=err)
@@ -96,14 +98,13 @@ def print_summary(report: Any, failed_items: list[tuple[str, str]], db: str) -> 
         print("every pair scored", file=err)
         return
     total = sum(report.failures.values())
-    print(f"{total} failed verdicts, by reason:", file=err)
+    print(f"{total} failed verdicts (pair x rubric), by reason:", file=err)
     for reason, n in report.failures.most_common():
         print(f"  {n:6d}  {reason}", file=err)
-    for item, error in failed_items[:20]:
-        print(f"  - {item}: {error}", file=err)
-    if len(failed_items) > 20:
-        print(f"  ... and {len(failed_items) - 20} more (see the error column of the export)",
-              file=err)
+    for source, case_id, error in failed_items:
+        print(f"  - {source}/{case_id}: {error}", file=err)
+    print("  (every failed pair and its reason: the status and error columns of the export)",
+          file=err)
 
 
 def make_progress() -> Any:
@@ -115,7 +116,6 @@ class LineProgress:
 
     def __init__(self, every_s: float = 5.0) -> None:
         self.every_s, self.total, self.done, self.failed = every_s, 0, 0, 0
-        self.failed_items: list[tuple[str, str]] = []
         self._start = self._last = time.monotonic()
 
     def __enter__(self) -> LineProgress:
@@ -132,12 +132,8 @@ class LineProgress:
 
     def advance(self, outcome: Any) -> None:
         self.done += 1
-        bad = [v for v in outcome.verdicts if v.status != "ok"]
-        if bad:
+        if any(v.status != "ok" for v in outcome.verdicts):
             self.failed += 1
-            if len(self.failed_items) < 100:
-                reason = outcome.error or bad[0].error or bad[0].status
-                self.failed_items.append((f"{outcome.pair.source}/{outcome.pair.id}", reason))
         now = time.monotonic()
         if now - self._last >= self.every_s:
             self._last = now

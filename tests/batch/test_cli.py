@@ -103,3 +103,19 @@ def test_kill_9_then_resume_stores_every_item_once(tmp_path: Path, pack_dir: Pat
     with out.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted((r["source"], r["case_id"], r["rubric"]) for r in rows) == sorted(keys)
+
+
+def test_failures_exit_1_with_reasons(tmp_path: Path, pack_dir: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    root = corpus(tmp_path / "in", 3)
+    (root / "candidates" / "case00001.txt").write_bytes(b"")
+    (root / "candidates" / "case00002.txt").write_text("long " * 50)
+    (root / "candidates" / "orphan.txt").write_text("no reference")
+    args = ["batch", str(root), "--domain", str(pack_dir), "--db", str(tmp_path / "r.sqlite"),
+            "--max-bytes", "100"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "6 failed verdicts (pair x rubric), by reason:" in err
+    for line in ("candidates/case00001: empty file", "candidates/case00002: file too large",
+                 "candidates/orphan: missing reference"):
+        assert line in err
