@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 #: spaCy's sentencizer (same rule: a sentence ends after . ! ?), which walks tokens in Python.
 SENTENCE_ENDS = (".", "!", "?", "\n\n", "\n\n\n")
 
-CONJUNCTIONS = ("and", "or", "/", "and/or", "&")
+ALTERNATIVES = ("or", "/", "and/or")
+CONJUNCTIONS = ("and", "&")
 
 #: Words and marks that end a clause for located_at and modify (beside the pack's terminators).
 CLAUSE_BREAKS = (",", ";", ":", "which", "but", "however", "although", "whereas", "while")
@@ -77,6 +78,8 @@ class DocMatches:
     """Token indices that end a clause."""
     conjunctions: list[int] = field(default_factory=list)
     """Token indices of 'and', 'or', '/'."""
+    alternatives: list[int] = field(default_factory=list)
+    """Token indices of 'or', '/' (a differential: "atelectasis or scarring")."""
     phrases: list[PhraseHit] = field(default_factory=list)
     sentences: list[tuple[int, int]] = field(default_factory=list)
 
@@ -160,6 +163,7 @@ class PackMatcher:
         self._add_patterns("B:clause", ("break", None), [*CLAUSE_BREAKS, *terminators])
         self._add_patterns("S:end", ("sentence", None), SENTENCE_ENDS)
         self._add_patterns("J:conj", ("conj", None), CONJUNCTIONS)
+        self._add_patterns("J:alt", ("alt", None), ALTERNATIVES)
 
     def _add_relation_phrases(self) -> None:
         for i, rule in enumerate(self.pack.relations.phrases):
@@ -191,6 +195,9 @@ class PackMatcher:
                 ends.append(end)
             elif kind == "conj":
                 found.conjunctions.append(start)
+            elif kind == "alt":
+                found.conjunctions.append(start)
+                found.alternatives.append(start)
             else:
                 found.phrases.append(PhraseHit(start, end, value))
         if self.open is not None and (not self._anchors or doc.to_array(self._anchors).any()):
@@ -203,6 +210,7 @@ class PackMatcher:
                 found.triggers.append(hit)
         found.breaks = sorted(set(found.breaks))
         found.conjunctions.sort()
+        found.alternatives.sort()
         found.sentences = _sentences(ends, len(doc))
         found.phrases.sort(key=lambda p: p.start)
         return found

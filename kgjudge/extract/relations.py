@@ -58,7 +58,7 @@ class RelationRules:
             sentence = list(range(lo, hi))
             for clause in _clauses(sentence, mentions, cuts):
                 if self.has_modify:
-                    yield from self._modify(clause, mentions)
+                    yield from self._modify(clause, mentions, found.alternatives)
                 if self.has_located_at:
                     yield from self._located_at(clause, mentions, found.conjunctions)
             yield from self._phrases(sentence, mentions, found, s_start, s_end)
@@ -71,17 +71,27 @@ class RelationRules:
                                         if self.phrases[p.index].relation not in own)})
 
     # ------------------------------------------------------------------ modify
-    def _modify(self, clause: list[int], mentions: list[Mention]) -> Iterator[Relation]:
+    def _modify(self, clause: list[int], mentions: list[Mention],
+                alternatives: list[int]) -> Iterator[Relation]:
         for pos, i in enumerate(clause):
             m = mentions[i]
             if m.type not in self.modify_types:
                 continue
             head = self._head(m, [mentions[j] for j in clause[pos + 1:]], forward=True)
+            forward = head is not None
             if head is None:
                 head = self._head(m, [mentions[j] for j in reversed(clause[:pos])], forward=False)
-            if head is not None:
-                j = mentions.index(head, clause[0])
-                yield Relation(i, "modify", j, min(m.start, head.start), max(m.end, head.end))
+            if head is None:
+                continue
+            j = mentions.index(head, clause[0])
+            yield Relation(i, "modify", j, min(m.start, head.start), max(m.end, head.end))
+            # "bibasilar atelectasis or scarring": a differential shares its modifiers
+            nxt = j + 1
+            if forward and head.type in self.sources and nxt < len(mentions) and \
+                    mentions[nxt].type == head.type and mentions[nxt].start == head.end + 1 and \
+                    head.end in alternatives[bisect_left(alternatives, head.end):][:1]:
+                alt = mentions[nxt]
+                yield Relation(i, "modify", nxt, min(m.start, alt.start), max(m.end, alt.end))
 
     def _head(self, modifier: Mention, candidates: list[Mention], *,
               forward: bool) -> Mention | None:

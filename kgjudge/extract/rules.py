@@ -47,7 +47,9 @@ class GraphBuilder:
                            evidence=(begin[r.start], begin[r.end - 1] + length[r.end - 1]))
         if self.bilateral:
             for m, nid in zip(found.mentions, ids):
-                if m.bilateral:  # "the lung bases": both sides, as "bilateral" would say
+                # "opacities in the lung bases": both sides, as "bilateral" would say (only
+                # where a finding is located, so "the lungs are clear" stays plain)
+                if m.bilateral and any(e.relation == "located_at" for e in graph.in_edges(nid)):
                     span = (begin[m.start], begin[m.end - 1] + length[m.end - 1])
                     concept = self.pack.lexicon[self.bilateral]
                     side = graph.add_node(concept.id, concept.type, label=concept.label, span=span)
