@@ -87,13 +87,14 @@ class PipelineProcessor:
     or connect to it.
     """
 
-    def __init__(self, settings: BatchSettings) -> None:
+    def __init__(self, settings: BatchSettings, pack: DomainPack | None = None) -> None:
         from kgjudge.domain import load_pack
         from kgjudge.extract import get_extractor
         from kgjudge.pipeline import Pipeline
 
         self.settings = settings
-        self.pack = load_pack(settings.domain)
+        inherited = _PACK[1] if _PACK and _PACK[0] == settings.domain else None
+        self.pack = pack or inherited or load_pack(settings.domain)
         if (settings.extractor or self.pack.extractor.name or "rules") == "rules":
             import_spacy_without_torch()
         self.pipeline = Pipeline(self.pack, extractor=get_extractor(self.pack, settings.extractor))
@@ -255,6 +256,9 @@ def judge_safely(processor: Processor, pair: Pair, comparison: Comparison,
 
 # ---------------------------------------------------------------------------- workers
 _WORKER: tuple[Processor, list[str], BatchSettings] | None = None
+_PACK: tuple[str, DomainPack] | None = None
+"""(domain, pack) the main process loaded last; forked workers inherit it instead of parsing
+the pack again."""
 
 
 def _init_worker(settings: BatchSettings, rubrics: list[str]) -> None:
@@ -353,8 +357,10 @@ def run_batch(input_path: str | Path, settings: BatchSettings, *, db: str | Path
     """
     from kgjudge.domain import load_pack
 
+    global _PACK
     input_path = Path(input_path)
     pack = load_pack(settings.domain)
+    _PACK = (settings.domain, pack)
     rubrics = resolve_rubrics(pack, settings.rubrics)
     with Store(db) as store:
         run_id = open_run(store, input_path, settings, pack, rubrics)
