@@ -93,7 +93,7 @@ def hf_cases(domain: str, n: int) -> list:
 
 
 def build_1b(folder: Path) -> Path:
-    """A ~1B-parameter Llama shape (Llama 3.2 1B-like) with random weights and the tiny tokenizer."""
+    """A ~1B-parameter Llama shape (like Llama 3.2 1B), random weights, the tiny tokenizer."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 

@@ -90,9 +90,9 @@ class HFJudge:
         verdicts = dict(failed)
         for (i, prompt), (text, raw, probs, n_new) in zip(ready, outputs, strict=True):
             verdicts[i] = reply_verdict(
-                cases[i], text, raw=raw, probabilities=probs, latency_s=latency, prompt_hash=prompt.hash,
-                prompt_tokens=prompt.tokens, completion_tokens=n_new, truncated=prompt.truncated,
-                **self._meta())
+                cases[i], text, raw=raw, probabilities=probs, latency_s=latency,
+                prompt_hash=prompt.hash, prompt_tokens=prompt.tokens, completion_tokens=n_new,
+                truncated=prompt.truncated, **self._meta())
         return [verdicts[i] for i in range(len(cases))]
 
     def _context(self) -> int | None:
@@ -143,7 +143,8 @@ def score_token_ids(tokenizer: Any) -> dict[int, set[int]]:
     return ids
 
 
-def probabilities_from_logits(logits: Any, score_ids: dict[int, set[int]]) -> dict[int, float] | None:
+def probabilities_from_logits(logits: Any, score_ids: dict[int, set[int]],
+                              ) -> dict[int, float] | None:
     """Renormalised p(1..5) from one position's logits, summing each score's token variants."""
     import torch
 

@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from kgjudge.endpoint import ChatResult, Endpoint, EndpointSettings
-from kgjudge.errors import KgJudgeError
+from kgjudge.errors import ConfigError, KgJudgeError
 from kgjudge.judge.base import Case, Verdict
-from kgjudge.judge.parse import OUTPUT_REGEX, parse_output, probabilities_from_logprobs, \
-    score_of_token
+from kgjudge.judge.parse import (
+    OUTPUT_REGEX,
+    parse_output,
+    probabilities_from_logprobs,
+    score_of_token,
+)
 from kgjudge.judge.prompt import build_prompt
 from kgjudge.judge.verdicts import error_verdict, reply_verdict
 
@@ -71,7 +75,8 @@ class OpenAIJudge:
 
     def judge(self, case: Case) -> Verdict:
         start = time.perf_counter()
-        meta = {"backend": self.name, "model": self.model, "adapter": self.adapter}
+        meta: dict[str, Any] = {"backend": self.name, "model": self.model,
+                                "adapter": self.adapter}
         try:
             prompt = build_prompt(case, tokenizer=self._tokenizer,
                                   context_window=self.settings.context_window,
@@ -120,4 +125,9 @@ def _load_tokenizer(path: str | None) -> Any:
         return None
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(path)
+    try:
+        return AutoTokenizer.from_pretrained(path)
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"cannot load tokenizer '{path}' for counting prompt tokens: {e}. "
+                          f"Pass the served model's local folder, or leave tokenizer unset."
+                          ) from e

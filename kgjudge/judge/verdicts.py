@@ -1,4 +1,4 @@
-"""Turning an LLM backend's reply (or failure) into a Verdict; shared by the openai and hf judges."""
+"""Turning an LLM backend's reply (or failure) into a Verdict, for the openai and hf judges."""
 
 from __future__ import annotations
 

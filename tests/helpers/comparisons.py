@@ -40,7 +40,8 @@ def matched(key: str, label: str, type_: str = "observation") -> DiffItem:
 
 def perfect() -> Comparison:
     cand = REFERENCE
-    items = [matched("pleural_effusion", "pleural effusion"), matched("pneumothorax", "pneumothorax"),
+    items = [matched("pleural_effusion", "pleural effusion"),
+             matched("pneumothorax", "pneumothorax"),
              matched("endotracheal_tube", "Endotracheal tube", "device")]
     return comparison(cand, items, scores())
 
@@ -77,7 +78,8 @@ def contradicted() -> Comparison:
     items = [matched("pleural_effusion", "pleural effusion"),
              DiffItem(kind="contradicted", key="pneumothorax", label="pneumothorax",
                       type="observation", is_finding=True, reference_assertion="absent",
-                      candidate_assertion="present", reference_spans=span(REFERENCE, "pneumothorax"),
+                      candidate_assertion="present",
+                      reference_spans=span(REFERENCE, "pneumothorax"),
                       candidate_spans=span(cand, "pneumothorax")),
              DiffItem(kind="extra", key="consolidation", label="consolidation", type="observation",
                       is_finding=True, candidate_spans=span(cand, "consolidation"))]
