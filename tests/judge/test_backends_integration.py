@@ -81,3 +81,18 @@ def test_score_probabilities_from_logits(tiny_model_dir: Path) -> None:
     probs = probabilities_from_logits(logits, ids)
     assert probs[4] == pytest.approx(0.75, abs=1e-4)
     assert expected_score(probs) == pytest.approx(3.75, abs=1e-3)
+
+
+def test_hf_backend_with_peft_adapter(tiny_model_dir: Path, tmp_path: Path, rubrics) -> None:  # noqa: ANN001
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    lora = get_peft_model(base, LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "v_proj"],
+                                           task_type="CAUSAL_LM"))
+    lora.save_pretrained(tmp_path / "adapter")
+    judge = get_judge("hf", None, model=str(tiny_model_dir), adapter=str(tmp_path / "adapter"),
+                      max_new_tokens=4)
+    verdict = judge.judge(make_case(rubric=rubrics["completeness"]))
+    assert verdict.status in ("ok", "unscored") and verdict.adapter == str(tmp_path / "adapter")
+    assert type(judge.model).__name__.startswith("Peft")
