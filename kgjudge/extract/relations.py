@@ -79,8 +79,12 @@ class RelationRules:
                 continue
             head = self._head(m, [mentions[j] for j in clause[pos + 1:]], forward=True)
             forward = head is not None
-            if head is None:
-                head = self._head(m, [mentions[j] for j in reversed(clause[:pos])], forward=False)
+            if head is None or (m.side is None and head.type in self.targets
+                                and self._words_between(m, head, mentions, clause) > 0):
+                # a size or severity goes to a finding: "tube tip 4 cm above the carina"
+                back = self._head(m, [mentions[j] for j in reversed(clause[:pos])], forward=False)
+                if back is not None and (head is None or back.type in self.sources):
+                    head, forward = back, False
             if head is None:
                 continue
             j = mentions.index(head, clause[0])
@@ -92,6 +96,13 @@ class RelationRules:
                     head.end in alternatives[bisect_left(alternatives, head.end):][:1]:
                 alt = mentions[nxt]
                 yield Relation(i, "modify", nxt, min(m.start, alt.start), max(m.end, alt.end))
+
+    @staticmethod
+    def _words_between(a: Mention, b: Mention, mentions: list[Mention], clause: list[int]) -> int:
+        """Tokens between two mentions (a before b) that belong to no mention."""
+        inside = sum(m.end - m.start for m in (mentions[j] for j in clause)
+                     if a.end <= m.start and m.end <= b.start)
+        return b.start - a.end - inside
 
     def _head(self, modifier: Mention, candidates: list[Mention], *,
               forward: bool) -> Mention | None:
