@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import importlib
+import os
 import signal
 import sys
+import threading
+import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -264,7 +267,15 @@ the pack again."""
 def _init_worker(settings: BatchSettings, rubrics: list[str]) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _WORKER = (load_processor(settings), rubrics, settings)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the main process is gone (kill -9 leaves workers blocked otherwise)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _process_chunk(items: list[Item]) -> list[Outcome]:

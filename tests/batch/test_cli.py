@@ -41,6 +41,21 @@ def verdict_rows(db: Path) -> list[tuple[str, str, str, str]]:
             return []
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_batch_then_export(tmp_path: Path, pack_dir: Path, capsys: pytest.CaptureFixture[str]
                            ) -> None:
     root = corpus(tmp_path / "in", 6, sources=("model_a", "model_b"))
@@ -84,8 +99,19 @@ def test_kill_9_then_resume_stores_every_item_once(tmp_path: Path, pack_dir: Pat
     while len(verdict_rows(db)) < 60 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert proc.poll() is None, "the batch finished before it could be killed; raise n"
-    os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, all started here
+    workers = children(proc.pid)
+    assert len(workers) == 2
+    os.kill(proc.pid, signal.SIGKILL)  # the main process only: its workers must follow it
     proc.wait()
+    try:
+        deadline = time.monotonic() + 15
+        while any(alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(w) for w in workers), "workers outlived the killed batch"
+    finally:
+        for w in workers:  # started by this test; never leave them behind
+            if alive(w):
+                os.kill(w, signal.SIGKILL)
     before = {r[:3]: r[3] for r in verdict_rows(db)}
     assert 0 < len(before) < 2 * n
 
