@@ -87,7 +87,9 @@ def _print_verdicts(verdicts: list) -> None:  # noqa: ANN001 - list[Verdict]
         score = "-" if v.score is None else f"{v.score}/5"
         expected = "" if v.expected_score is None else f"  (expected {v.expected_score:.2f})"
         print(f"{v.rubric}  {score}{expected}  {v.status}")
-        body = v.rationale or v.error or f"raw reply: {v.raw_output!r}"
+        body = v.rationale if v.status == "ok" else v.error
+        if v.status == "unscored":
+            body += f"\nraw reply: {v.raw_output[:2000]!r}"
         for line in body.splitlines():
             print(f"  {line}")
         print()
