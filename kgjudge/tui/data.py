@@ -1,24 +1,25 @@
 """View models of a run for the review UI, loaded from the Store in bulk.
 
 The queue needs one small row per case, fast (10,000 cases open in well under a second), so
-``RunData`` reads the run with three bulk queries (cases, verdicts, latest overrides) and parses
-graphs and diffs only when a case is opened. Screens talk to ``RunData`` only, never to SQLite.
+``RunData`` reads only the queue's columns in bulk (kgjudge.tui.summary) and reads texts, graphs,
+diffs, verdicts and overrides of one case when it is opened. Screens talk to ``RunData`` only.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
-from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from kgjudge.tui.summary import QueueData, read_queue
 
 if TYPE_CHECKING:
     from kgjudge.compare.model import GraphDiff
     from kgjudge.graph import Node
     from kgjudge.judge.base import Pair, Verdict
-    from kgjudge.store import CaseRecord, OverrideRecord, RunRecord, Store
+    from kgjudge.store import OverrideRecord, RunRecord, Store
 
 CaseKey = tuple[str, str]
 """(source, case id): a case's identity within a run."""
@@ -111,9 +112,7 @@ class RunData:
     def __init__(self, store: Store, run: RunRecord) -> None:
         self.store = store
         self.run = run
-        self._records: dict[CaseKey, CaseRecord] = {}
-        self._verdicts: dict[CaseKey, dict[str, Verdict]] = defaultdict(dict)
-        self._overrides: dict[CaseKey, dict[str, OverrideRecord]] = defaultdict(dict)
+        self._queue = QueueData()
         self._rows: dict[CaseKey, CaseRow] = {}
         self._changed: set[CaseKey] = set()
         self.rubrics: tuple[str, ...] = tuple(run.rubrics)
@@ -142,42 +141,30 @@ class RunData:
 
     # ------------------------------------------------------------------ loading
     def load(self) -> None:
-        """Read the whole run (no graphs) in three bulk queries and build the queue rows."""
-        run_id = self.run.id
-        self._records = {(r.source, r.id): r
-                         for r in self.store.cases(run_id, with_graphs=False)}
-        self._verdicts.clear()
-        rubrics = list(self.rubrics)
-        for v in self.store.verdicts(run_id):
-            self._verdicts[(v.source, v.case_id)][v.rubric] = v
-            if v.rubric not in rubrics:
-                rubrics.append(v.rubric)
+        """Read what the queue shows of every case (lean bulk queries) and build the rows."""
+        self._queue = read_queue(self.store, self.run.id)
+        rubrics = dict.fromkeys(self.rubrics)
+        for per_rubric in self._queue.verdicts.values():
+            rubrics.update(dict.fromkeys(per_rubric))
         self.rubrics = tuple(rubrics)
-        self._overrides.clear()
-        for (source, case_id, rubric), o in self.store.latest_overrides(run_id).items():
-            self._overrides[(source, case_id)][rubric] = o
-        self._rows = {key: self._make_row(key) for key in self._records}
+        self._rows = {key: self._make_row(key) for key in self._queue.cases}
 
     def _make_row(self, key: CaseKey) -> CaseRow:
-        record = self._records[key]
-        verdicts = self._verdicts.get(key, {})
-        overrides = self._overrides.get(key, {})
+        status, reviewed, nsc, ams, scs, contradictions = self._queue.cases[key]
+        verdicts = self._queue.verdicts.get(key, {})
+        overrides = self._queue.overrides.get(key, {})
         scores: dict[str, int | None] = {}
         for rubric in self.rubrics:
-            o = overrides.get(rubric)
-            v = verdicts.get(rubric)
-            scores[rubric] = o.new_score if o else (v.score if v else None)
-        metrics = record.scores or {}
-        return CaseRow(
-            key=key, scores=scores, nsc=metrics.get("nsc"), ams=metrics.get("ams"),
-            scs=metrics.get("scs"), contradictions=int(metrics.get("contradictions") or 0),
-            status=_case_status(record.status, verdicts.values()), reviewed=record.reviewed,
-            overridden=bool(overrides),
-        )
+            scores[rubric] = overrides[rubric] if rubric in overrides \
+                else verdicts.get(rubric, ("", None))[1]
+        return CaseRow(key=key, scores=scores, nsc=nsc, ams=ams, scs=scs,
+                       contradictions=contradictions,
+                       status=_case_status(status, [v[0] for v in verdicts.values()]),
+                       reviewed=reviewed, overridden=bool(overrides))
 
     # ------------------------------------------------------------------ reading
     def rows(self) -> list[CaseRow]:
-        """Every case of the run, in stored order."""
+        """Every case of the run, in (source, case id) order."""
         return list(self._rows.values())
 
     def row(self, key: CaseKey) -> CaseRow:
@@ -191,19 +178,24 @@ class RunData:
     def detail(self, key: CaseKey) -> CaseDetail:
         """The case ``key`` with its texts, graphs, diff, verdicts and overrides."""
         from kgjudge.compare.model import GraphDiff
+        from kgjudge.errors import StoreError
 
-        record = self.store.case(self.run.id, key[1], source=key[0]) or self._records[key]
+        source, case_id = key
+        record = self.store.case(self.run.id, case_id, source=source)
+        if record is None:
+            raise StoreError(f"{self.path}: run {self.run.id} has no case {source}/{case_id}")
         ref_graph, cand_graph = record.reference_graph, record.candidate_graph
-        verdicts = self._verdicts.get(key, {})
-        overrides = self._overrides.get(key, {})
+        verdicts = {v.rubric: v for v in self.store.verdicts(self.run.id, case_id,
+                                                               source=source)}
+        history = self.store.overrides(self.run.id, case_id, source=source)
+        latest = {o.rubric: o for o in history}
         return CaseDetail(
             row=self._rows[key], pair=record.pair(), metrics=dict(record.scores or {}),
             diff=record.diff or GraphDiff(),
             reference_nodes=ref_graph.nodes() if ref_graph else [],
             candidate_nodes=cand_graph.nodes() if cand_graph else [],
-            rubrics=[RubricView(r, verdicts.get(r), overrides.get(r)) for r in self.rubrics],
-            overrides=self.store.overrides(self.run.id, case_id=key[1], source=key[0]),
-            error=record.error,
+            rubrics=[RubricView(r, verdicts.get(r), latest.get(r)) for r in self.rubrics],
+            overrides=history, error=record.error,
         )
 
     # ------------------------------------------------------------------ writing
@@ -212,7 +204,7 @@ class RunData:
         source, case_id = key
         override = self.store.add_override(self.run.id, case_id, rubric, new_score=new_score,
                                            reason=reason, who=who(), source=source)
-        self._overrides[key][rubric] = override
+        self._queue.overrides.setdefault(key, {})[rubric] = override.new_score
         self._rows[key] = self._make_row(key)
         self._changed.add(key)
 
@@ -220,14 +212,15 @@ class RunData:
         source, case_id = key
         self.store.mark_reviewed(self.run.id, case_id, reviewed=reviewed, who=who(),
                                  source=source)
-        self._records[key] = replace(self._records[key], reviewed=reviewed)
+        status, _, *metrics = self._queue.cases[key]
+        self._queue.cases[key] = (status, reviewed, *metrics)  # type: ignore[assignment]
         self._rows[key] = self._make_row(key)
         self._changed.add(key)
 
 
-def _case_status(record_status: str, verdicts: Any) -> str:
+def _case_status(record_status: str, verdict_statuses: list[str]) -> str:
     """error if the case or any verdict failed, unscored if any verdict is, else ok."""
-    statuses = {v.status for v in verdicts}
+    statuses = set(verdict_statuses)
     if record_status != "ok" or "error" in statuses:
         return "error"
     if "unscored" in statuses:

@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from kgjudge.errors import JudgeError
 from kgjudge.tui.app import ReviewApp
@@ -16,6 +16,7 @@ from kgjudge.tui.screens.help import HelpScreen
 from kgjudge.tui.screens.override import OverrideScreen
 from kgjudge.tui.screens.queue import QueueScreen
 from kgjudge.tui.screens.welcome import WelcomeScreen
+from kgjudge.tui.widgets.case_table import CaseTable
 from kgjudge.tui.widgets.document import DocumentView
 from kgjudge.tui.widgets.verdict_panel import VerdictPanel
 
@@ -23,7 +24,7 @@ SIZE = (120, 36)
 
 
 async def open_case(pilot, row: int = 0) -> CaseScreen:  # noqa: ANN001
-    table = pilot.app.screen.query_one(DataTable)
+    table = pilot.app.screen.query_one(CaseTable)
     table.move_cursor(row=row)
     await pilot.press("enter")
     await pilot.pause()
@@ -36,7 +37,7 @@ async def test_open_run_shows_every_case(run_data: RunData) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
-        assert app.screen.query_one(DataTable).row_count == 12
+        assert app.screen.query_one(CaseTable).row_count == 12
         assert "12 of 12 cases" in str(app.screen.query_one("#queue-count").render())
 
 
@@ -51,7 +52,7 @@ async def test_filter_keeps_low_scores_only(run_data: RunData) -> None:
         shown = [run_data.row(k) for k in queue.shown_keys]
         assert shown and len(shown) < 12
         assert all(min(s for s in r.scores.values() if s is not None) <= 2 for r in shown)
-        assert queue.query_one(DataTable).row_count == len(shown)
+        assert queue.query_one(CaseTable).row_count == len(shown)
         assert f"{len(shown)} of 12 cases" in str(queue.query_one("#queue-count").render())
 
 
@@ -87,7 +88,7 @@ async def test_override_with_reason_is_stored_and_exported(run_data: RunData,
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
-        table = app.screen.query_one(DataTable)
+        table = app.screen.query_one(CaseTable)
         assert table.get_row_at(1)[1] == "4"  # columns: id, accuracy, ...
         assert "yes" in table.get_row_at(1)
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Select, Static
+from textual.widgets import Footer, Header, Select, Static
 
 from kgjudge.tui.data import FILTERS, CaseKey, CaseRow, RunData
+from kgjudge.tui.widgets.case_table import CaseTable
 
 #: Fixed columns after the rubric scores: (key, label).
 METRIC_COLUMNS = (("nsc", "NSC"), ("ams", "AMS"), ("scs", "SCS"), ("contradictions", "contra"),
@@ -34,7 +36,7 @@ class QueueScreen(Screen[None]):
     QueueScreen #queue-bar { height: auto; }
     QueueScreen #queue-filter { width: 32; }
     QueueScreen #queue-count { width: 1fr; padding: 1 1 0 1; }
-    QueueScreen DataTable { height: 1fr; }
+    QueueScreen CaseTable { height: 1fr; }
     """
     BINDINGS = [
         Binding("enter", "open_case", "Open", id="open-case", show=True),
@@ -53,6 +55,7 @@ class QueueScreen(Screen[None]):
         self.sort_reverse = False
         self.shown_keys: list[CaseKey] = []
         self._columns = self._column_keys()
+        self._formatters = [self._formatter(column) for column, _ in self._columns]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -60,14 +63,13 @@ class QueueScreen(Screen[None]):
             yield Select([(label, fid) for fid, label in FILTERS.items()], value="all",
                          allow_blank=False, id="queue-filter")
             yield Static(id="queue-count")
-        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield CaseTable(id="queue-table")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = self.data.title
-        table = self.query_one(DataTable)
-        for key, label in self._columns:
-            table.add_column(label, key=key)
+        table = self.query_one(CaseTable)
+        table.set_columns(self._columns)
         self.refresh_rows()
         table.focus()
 
@@ -84,37 +86,29 @@ class QueueScreen(Screen[None]):
         rows = [r for r in self.data.rows() if r.matches(self.filter_id)]
         rows.sort(key=_sort_key(self.sort_column), reverse=self.sort_reverse)
         self.shown_keys = [r.key for r in rows]
-        table = self.query_one(DataTable)
-        table.clear()
-        for r in rows:
-            table.add_row(*[self._cell(r, c) for c, _ in self._columns], key=row_key(r.key))
+        table = self.query_one(CaseTable)
+        table.set_rows([row_key(r.key) for r in rows], [self._cells(r) for r in rows])
         if keep is not None and keep in self.shown_keys:
             table.move_cursor(row=self.shown_keys.index(keep))
         self._update_count()
 
-    def _cell(self, row: CaseRow, column: str) -> str:
+    def _cells(self, row: CaseRow) -> list[str]:
+        return [cell(row) for cell in self._formatters]
+
+    def _formatter(self, column: str) -> Callable[[CaseRow], str]:
+        """The function that writes ``column`` of a row (chosen once, not per cell)."""
         if column == "id":
-            return row.case_id
+            return lambda row: row.case_id
         if column == "source":
-            return row.source
+            return lambda row: row.source
         if column.startswith("rubric:"):
-            score = row.scores.get(column[7:])
-            return "-" if score is None else str(score)
-        value: Any = getattr(row, column)
-        if isinstance(value, bool):
-            return "yes" if value else ""
-        if isinstance(value, float):
-            return f"{value:.2f}"
-        return "-" if value is None else str(value)
+            rubric = column[7:]
+            return lambda row: _shown(row.scores.get(rubric))
+        return lambda row: _shown(getattr(row, column))
 
     def update_row(self, key: CaseKey) -> None:
         """Refresh one case's cells after an override or a review mark."""
-        table = self.query_one(DataTable)
-        if key not in self.shown_keys:
-            return
-        row = self.data.row(key)
-        for column, _ in self._columns:
-            table.update_cell(row_key(key), column, self._cell(row, column))
+        self.query_one(CaseTable).update_row(row_key(key), self._cells(self.data.row(key)))
 
     def _update_count(self) -> None:
         total = len(self.data.rows())
@@ -130,15 +124,15 @@ class QueueScreen(Screen[None]):
             self.filter_id = str(event.value)
             self.refresh_rows(keep=self.current_key())
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        column = str(event.column_key.value)
+    def on_case_table_header_selected(self, event: CaseTable.HeaderSelected) -> None:
+        column = event.column_key
         self.sort_reverse = not self.sort_reverse if column == self.sort_column else False
         self.sort_column = column
         self.refresh_rows(keep=self.current_key())
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_case_table_row_selected(self, event: CaseTable.RowSelected) -> None:
         event.stop()
-        self.open_case(key_of(str(event.row_key.value)))
+        self.open_case(key_of(event.row_key))
 
     def on_screen_resume(self) -> None:
         for key in self.data.take_changed():
@@ -146,7 +140,7 @@ class QueueScreen(Screen[None]):
 
     # ------------------------------------------------------------------ actions
     def current_key(self) -> CaseKey | None:
-        table = self.query_one(DataTable)
+        table = self.query_one(CaseTable)
         if not self.shown_keys or table.cursor_row >= len(self.shown_keys):
             return None
         return self.shown_keys[table.cursor_row]
@@ -165,7 +159,7 @@ class QueueScreen(Screen[None]):
 
     def _case_closed(self, key: CaseKey | None) -> None:
         if key is not None and key in self.shown_keys:
-            self.query_one(DataTable).move_cursor(row=self.shown_keys.index(key))
+            self.query_one(CaseTable).move_cursor(row=self.shown_keys.index(key))
 
     def set_filter(self, filter_id: str) -> None:
         """Show only the cases passing ``filter_id`` (a FILTERS key)."""
@@ -193,13 +187,21 @@ class QueueScreen(Screen[None]):
             self.update_row(key)
 
     def action_focus_table(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(CaseTable).focus()
 
 
 def _bar():  # noqa: ANN202 - a container context manager
     from textual.containers import Horizontal
 
     return Horizontal(id="queue-bar")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return "-" if value is None else str(value)
 
 
 def _sort_key(column: str) -> Callable[[CaseRow], Any]:
@@ -215,8 +217,9 @@ def _sort_key(column: str) -> Callable[[CaseRow], Any]:
     return key
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
 def _natural(text: str) -> tuple[Any, ...]:
     """'case10' after 'case9': digits compare as numbers."""
-    import re
-
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+    return tuple(int(p) if p.isdigit() else p for p in _DIGITS.split(text))
