@@ -149,6 +149,8 @@ def report_paired(summaries: list[dict], metrics: dict[str, list[float]],
     comparisons = {
         "kg[consistency] / source - ROUGE-L / refs":
             paired(summaries, metrics, "kg[consistency] / source", "ROUGE-L / refs", n_boot),
+        "kg[consistency] / source - ROUGE-L / source":
+            paired(summaries, metrics, "kg[consistency] / source", "ROUGE-L / source", n_boot),
         "kg[relevance] / refs - ROUGE-L / refs":
             paired(summaries, metrics, "kg[relevance] / refs", "ROUGE-L / refs", n_boot),
     }

@@ -1,5 +1,7 @@
 """The news pack validates and reads cased articles and lower-cased tokenised summaries alike."""
 
+import functools
+
 from kgjudge.cli import main
 from kgjudge.domain import load_pack
 from kgjudge.extract import get_extractor
@@ -10,8 +12,13 @@ TOKENISED = ("police arrested two men in baltimore on monday after the shooting 
              "woman , officials said . the british government paid $ 2.5 million .")
 
 
+@functools.cache
+def extractor():  # noqa: ANN201 - built once: the matcher for the whole ontology takes seconds
+    return get_extractor(load_pack("news"))
+
+
 def keys(text: str) -> dict[str, str]:
-    graph = get_extractor(load_pack("news")).extract(text)
+    graph = extractor().extract(text)
     return {n.key: n.type for n in graph.nodes()}
 
 
@@ -32,7 +39,7 @@ def test_cased_and_tokenised_text_give_the_same_nodes() -> None:
 
 
 def test_news_relations_link_events_places_and_quantities() -> None:
-    graph = get_extractor(load_pack("news")).extract(
+    graph = extractor().extract(
         "A gunman killed 12 people in Paris on Wednesday.")
     edges = {(e.source.split("|")[0], e.relation, e.target.split("|")[0]) for e in graph.edges()}
     assert any(r == "located_at" and t == "paris" for _, r, t in edges)
@@ -40,5 +47,5 @@ def test_news_relations_link_events_places_and_quantities() -> None:
 
 
 def test_negation_marks_a_fact_absent() -> None:
-    graph = get_extractor(load_pack("news")).extract("The suspect was not arrested.")
+    graph = extractor().extract("The suspect was not arrested.")
     assert {n.key: n.assertion for n in graph.nodes()}["arrest"] == "absent"
