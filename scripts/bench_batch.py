@@ -8,7 +8,7 @@ findings + impressions, cycled; or the pack's example references when that file 
 candidates are perturbed copies (a sentence dropped, a negation added, left/right swapped, a
 sentence from another report added, or unchanged). Then runs the real CLI in a subprocess once per
 ``--jobs`` value on a fresh store, sampling the resident memory of the whole process tree
-(/proc) every 0.1 s. Baseline, in the same run: a bare in-process loop of Pipeline.compare_pair +
+(/proc) every 0.1 s. Baseline, in the same run, right before each batch run: a bare in-process loop of Pipeline.compare_pair +
 judge on the first ``--baseline`` pairs (no files, no store, no workers); the batch figures are
 reported as ratios to it. Linux only (reads /proc).
 """
@@ -149,18 +149,20 @@ def main() -> int:
     if not root.exists():
         write_pairs(root, texts, args.pairs)
     print(f"{args.pairs} pairs from {len(texts)} distinct references, domain {args.domain}, "
-          f"{os.cpu_count()} CPUs; files in {work}")
-    base = baseline(root, args.domain, args.baseline)
-    print(f"baseline: bare Pipeline loop, in-process, {args.baseline} pairs: {base:.1f} pairs/s")
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; files in {work}",
+          flush=True)
     failed = False
     for jobs in args.jobs:
+        # The machine is shared: measure the baseline right before each run, not once.
+        base = baseline(root, args.domain, args.baseline)
         db = work / f"run-jobs{jobs}.sqlite"
         db.unlink(missing_ok=True)
         wall, peak, code, tail = run_batch(root, args.domain, jobs, db)
         rate = args.pairs / wall
-        print(f"batch --jobs {jobs}: {wall:.1f} s, {rate:.1f} pairs/s "
+        print(f"baseline (bare Pipeline loop, in-process, {args.baseline} pairs): "
+              f"{base:.1f} pairs/s; batch --jobs {jobs}: {wall:.1f} s, {rate:.1f} pairs/s "
               f"({rate / base:.2f}x baseline), peak memory of all processes: "
-              f"PSS {peak[1]:.0f} MB, RSS {peak[0]:.0f} MB; exit {code}")
+              f"PSS {peak[1]:.0f} MB, RSS {peak[0]:.0f} MB; exit {code}", flush=True)
         if code not in (0, 1):
             print(tail, file=sys.stderr)
         failed |= peak[1] >= LIMIT_MB or code not in (0, 1)

@@ -117,6 +117,7 @@ class LineProgress:
     def __init__(self, every_s: float = 5.0) -> None:
         self.every_s, self.total, self.done, self.failed = every_s, 0, 0, 0
         self._start = self._last = time.monotonic()
+        self._first: float | None = None
 
     def __enter__(self) -> LineProgress:
         return self
@@ -131,6 +132,8 @@ class LineProgress:
         print(f"batch: {total} pairs to score, {skipped} already stored", file=sys.stderr)
 
     def advance(self, outcome: Any) -> None:
+        if self._first is None:  # rate from the first result on: start-up is not throughput
+            self._first = time.monotonic()
         self.done += 1
         if any(v.status != "ok" for v in outcome.verdicts):
             self.failed += 1
@@ -139,12 +142,17 @@ class LineProgress:
             self._last = now
             self._line()
 
+    @property
+    def rate(self) -> float:
+        if self._first is None or self.done < 2:
+            return 0.0
+        return (self.done - 1) / max(time.monotonic() - self._first, 1e-9)
+
     def _line(self) -> None:
-        elapsed = max(time.monotonic() - self._start, 1e-9)
-        rate = self.done / elapsed
-        eta = (self.total - self.done) / rate if rate else float("inf")
+        rate = self.rate
+        eta = f"{(self.total - self.done) / rate:.0f}s" if rate else "-"
         print(f"batch: {self.done}/{self.total} pairs, {self.failed} failed, {rate:.1f} pairs/s,"
-              f" eta {eta:.0f}s", file=sys.stderr, flush=True)
+              f" eta {eta}", file=sys.stderr, flush=True)
 
 
 class RichProgress(LineProgress):
@@ -177,6 +185,5 @@ class RichProgress(LineProgress):
     def advance(self, outcome: Any) -> None:
         self._last = time.monotonic()  # the bar redraws itself; no plain lines
         super().advance(outcome)
-        rate = self.done / max(time.monotonic() - self._start, 1e-9)
-        self._bar.update(self._task, advance=1, rate=f"{rate:.1f}", failed=self.failed)
+        self._bar.update(self._task, advance=1, rate=f"{self.rate:.1f}", failed=self.failed)
 
