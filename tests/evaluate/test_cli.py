@@ -119,3 +119,31 @@ def test_evaluate_on_real_summeval_labels(tmp_path, summeval_labels, capsys) -> 
     for r in grouped:
         assert 0 < float(r["low"]) <= float(r["value"]) <= float(r["high"])
         assert int(r["n"]) <= 100
+
+
+def test_evaluate_compares_two_runs_of_a_store_on_expected_scores(tmp_path, capsys) -> None:
+    from kgjudge.judge.base import Pair, Verdict
+    from kgjudge.store import Store
+
+    labels, _ = synthetic(tmp_path, 0.5, "good")
+    label_rows = list(csv.DictReader(labels.open()))
+    rng = np.random.default_rng(9)
+    with Store(tmp_path / "run.sqlite") as store:
+        for noise in (0.3, 3.0):  # run 1 close to the labels, run 2 mostly noise
+            run_id = store.create_run(config={"noise": noise}, domain="test")
+            for row in label_rows:
+                pair = Pair(id=row["case_id"], reference="r", candidate="c", source=row["source"])
+                expected = float(np.clip(int(row["score"]) + rng.normal(0, noise), 1, 5))
+                verdict = Verdict(case_id=row["case_id"], rubric="accuracy", status="ok",
+                                  score=round(expected), expected_score=expected,
+                                  source=row["source"])
+                store.add_result(run_id, pair, verdicts=[verdict])
+    out = tmp_path / "cmp.json"
+    assert main(["evaluate", "--labels", str(labels), "--db", str(tmp_path / "run.sqlite"),
+                 "--run", "1", "--run", "2", "--field", "expected_score", "--bootstrap", "200",
+                 "--out", str(out)]) == 0
+    assert "run#1 minus run#2" in capsys.readouterr().out
+    rows = json.loads(out.read_text())
+    grouped = next(r for r in rows if r["kind"] == "paired_difference"
+                   and r["level"] == "grouped" and r["statistic"] == "spearman")
+    assert grouped["low"] > 0 and grouped["p_value"] < 0.05
