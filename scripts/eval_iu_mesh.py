@@ -79,7 +79,7 @@ def graph_sides(graph, nid: str, lexicon) -> set[str]:  # noqa: ANN001
     places = [e.target for n in (nid, *origins) for e in graph.out_edges(n)
               if e.relation == "located_at"]
     for target in [nid, *origins, *places]:
-        if target not in (nid, *origins) and side_of(target):
+        if side_of(target):  # lateral anatomy, or a sided finding ("dextroscoliosis")
             sides.add(side_of(target))
         for e in graph.in_edges(target):
             if e.relation == "modify" and side_of(e.source):
