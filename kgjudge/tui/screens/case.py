@@ -7,6 +7,8 @@ messages back, so the UI never waits on a judge and a failing backend is a notif
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.style import Style
 from rich.text import Text
 from textual import work
@@ -42,8 +44,13 @@ class CaseScreen(Screen[CaseKey | None]):
     DEFAULT_CSS = """
     CaseScreen #docs { height: 3fr; }
     CaseScreen .doc-column { width: 1fr; }
-    CaseScreen .doc-title { width: 1fr; padding: 0 1; background: $panel; text-style: bold; }
-    CaseScreen #legend { height: auto; padding: 0 1; color: $text-muted; }
+    CaseScreen .doc-title {
+        width: 1fr; padding: 0 1; background: $panel; text-style: bold;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    CaseScreen #legend {
+        height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     CaseScreen #panels { height: 2fr; min-height: 6; }
     CaseScreen DiffPanel { width: 2fr; }
     CaseScreen VerdictPanel { width: 3fr; }
@@ -116,11 +123,12 @@ class CaseScreen(Screen[CaseKey | None]):
         row = detail.row
         self.sub_title = (f"case {row.case_id} ({self.index + 1} of {len(self.keys)})"
                           f"{' - reviewed' if row.reviewed else ''}")
-        self.query_one(MetricsBar).show(detail.metrics, f"{row.source}/{row.case_id}")
-        self.query_one("#reference-title", Label).update(
-            f"Reference {detail.pair.reference_path}".strip())
-        self.query_one("#candidate-title", Label).update(
-            f"Candidate {detail.pair.candidate_path}".strip())
+        self.query_one(MetricsBar).show(detail.metrics)
+        for side, path in (("reference", detail.pair.reference_path),
+                           ("candidate", detail.pair.candidate_path)):
+            label = self.query_one(f"#{side}-title", Label)
+            label.update(f"{side.title()}: {Path(path).name}" if path else side.title())
+            label.tooltip = path or None
         self.query_one(DiffPanel).show(detail.diff)
         self._show_verdicts()
         self._show_documents()

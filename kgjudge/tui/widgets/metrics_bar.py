@@ -17,7 +17,7 @@ class MetricsBar(Static):
     """Shows NSC / AMS / SCS, node and edge F1 and the contradiction count."""
 
     DEFAULT_CSS = """
-    MetricsBar { height: auto; padding: 0 1; background: $boost; }
+    MetricsBar { height: auto; padding: 0 1; background: $boost; text-style: bold; }
     """
 
     def show(self, metrics: Mapping[str, Any], title: str = "") -> None:
@@ -25,7 +25,7 @@ class MetricsBar(Static):
 
 
 def metrics_line(metrics: Mapping[str, Any], title: str = "") -> str:
-    """'case 12 | NSC 0.82 | AMS - | ...' ('-' where a metric does not apply)."""
+    """'NSC 0.82  AMS -  SCS 0.50 ...' ('-' where a metric does not apply)."""
     parts = [title] if title else []
     for key, label in METRICS:
         value = metrics.get(key)
@@ -36,4 +36,4 @@ def metrics_line(metrics: Mapping[str, Any], title: str = "") -> str:
         else:
             shown = str(value)
         parts.append(f"{label} {shown}")
-    return " | ".join(parts)
+    return "  ".join(parts)
