@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kgjudge.domain import CompareSettings
 from kgjudge.graph import Node, ReportGraph
@@ -31,7 +31,8 @@ class GraphView:
     ids: tuple[str, ...]
     """Identities, sorted (node ids with assertion 'respect', keys with 'ignore')."""
     nodes: dict[str, Node]
-    """Identity -> representative node (the 'present' one first when several collapse)."""
+    """Identity -> representative node (the 'present' one when several collapse, with the spans
+    of all of them)."""
     node_ids: dict[str, tuple[str, ...]]
     """Identity -> the graph node ids it stands for."""
     assertions: dict[str, frozenset[str]]
@@ -54,10 +55,10 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
     if assertion not in ("respect", "ignore"):
         raise ValueError(f"assertion must be 'respect' or 'ignore', not {assertion!r}")
     if assertion == "respect":  # the common case: identity is the node id, nothing collapses
-        nodes = {nid: data["node"] for nid, data in graph.nx.nodes(data=True)}
+        nodes = {nid: data["node"] for nid, data in _node_data(graph)}
         node_ids = {nid: (nid,) for nid in nodes}
         assertions = {nid: frozenset((node.assertion,)) for nid, node in nodes.items()}
-        edges = {(s, rel, t) for s, t, rel in graph.nx.edges(keys=True) if s != t}
+        edges = {(s, rel, t) for s, rel, t in _triples(graph) if s != t}
     else:
         nodes, node_ids, assertions, edges = _collapse(graph)
     out: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -70,12 +71,24 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
                      into=dict(into), graph=graph)
 
 
+def _node_data(graph: ReportGraph):  # noqa: ANN202 - an items() view
+    # Not graph.nx.nodes: networkx caches that view on the graph, which makes every graph a
+    # reference cycle that only the cyclic GC frees (memory then grows with the pairs scored).
+    return graph.nx._node.items()  # noqa: SLF001
+
+
+def _triples(graph: ReportGraph) -> list[tuple[str, str, str]]:
+    """(source id, relation, target id) of every edge, through the public adjacency iterator."""
+    return [(s, rel, t) for s, targets in graph.nx.adjacency()
+            for t, relations in targets.items() for rel in relations]
+
+
 def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str, ...]],
                                            dict[str, frozenset[str]], set[tuple[str, str, str]]]:
     """Nodes and edges by key, for assertion='ignore'."""
     ident: dict[str, str] = {}
     groups: dict[str, list[Node]] = defaultdict(list)
-    for nid, data in graph.nx.nodes(data=True):
+    for nid, data in _node_data(graph):
         node: Node = data["node"]
         ident[nid] = node.key
         groups[node.key].append(node)
@@ -84,11 +97,11 @@ def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str,
     assertions: dict[str, frozenset[str]] = {}
     for key, members in groups.items():
         members.sort(key=lambda n: (n.assertion != "present", n.assertion))
-        nodes[key] = members[0]
+        spans = tuple(sorted({span for n in members for span in n.spans}))
+        nodes[key] = replace(members[0], spans=spans)  # one node, every mention
         node_ids[key] = tuple(n.id for n in members)
         assertions[key] = frozenset(n.assertion for n in members)
-    edges = {(ident[s], rel, ident[t]) for s, t, rel in graph.nx.edges(keys=True)
-             if ident[s] != ident[t]}
+    edges = {(ident[s], rel, ident[t]) for s, rel, t in _triples(graph) if ident[s] != ident[t]}
     return nodes, node_ids, assertions, edges
 
 

@@ -27,21 +27,11 @@ class _Side:
         self.g = graph
         self.text = graph.graph.text if graph.graph is not None else ""
         # cached in the view, so a reference view reused across candidates is read once
-        self._spans: dict[str, tuple[Span, ...]] = graph.memo.setdefault("spans", {})
         self._words: dict[str, str] = graph.memo.setdefault("words", {})
         self._modifiers: dict[str, list[str]] = graph.memo.setdefault("modifiers", {})
 
     def spans(self, ident: str) -> tuple[Span, ...]:
-        found = self._spans.get(ident)
-        if found is None:
-            g = self.g
-            members = g.node_ids[ident]
-            if g.graph is None or len(members) == 1:
-                found = g.nodes[ident].spans
-            else:  # several nodes collapsed into one identity (assertion ignored)
-                found = tuple(sorted({s for nid in members for s in g.graph.node(nid).spans}))
-            self._spans[ident] = found
-        return found
+        return self.g.nodes[ident].spans
 
     def position(self, ident: str) -> int:
         spans = self.spans(ident)
