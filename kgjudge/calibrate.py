@@ -171,15 +171,16 @@ def write_calibration(path: str | Path, fits: Sequence[Fit], *, labels: str = ""
 
 def _toml_value(value: object) -> str:
     """A TOML literal for the plain values written here (tomllib reads TOML but cannot write)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(float(value)) if isinstance(value, float) and math.isfinite(value) \
-            else str(value) if isinstance(value, int) else '"nan"'
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     import json
 
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else "nan"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return json.dumps(str(value))  # JSON string escapes are valid TOML basic strings
 
 

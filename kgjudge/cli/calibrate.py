@@ -32,26 +32,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from kgjudge.calibrate import (
-        calibrate_rubric,
-        pair_comparisons,
-        stored_comparisons,
-        write_calibration,
-    )
-    from kgjudge.domain import load_pack
-    from kgjudge.errors import InputError
+def _fits(args: argparse.Namespace, pack, comparisons: dict) -> list:  # noqa: ANN001
+    """One cross-validated fit per rubric that has matching labels."""
+    from kgjudge.calibrate import calibrate_rubric
     from kgjudge.evaluate.data import load_labels, parse_mapping
     from kgjudge.judge.kg import quality
 
-    pack = load_pack(args.domain)
     labels = load_labels(args.labels)
     mapping = parse_mapping(args.map)
-    comparisons = (stored_comparisons(args.db, args.run) if args.db
-                   else pair_comparisons(args.pairs, pack))
-    rubric_ids = args.rubric or list(pack.rubrics)
     fits = []
-    for rid in rubric_ids:
+    for rid in args.rubric or list(pack.rubrics):
         rubric = pack.rubric(rid)
         criterion = mapping.get(rid, rid)
         rows = [(lab, comparisons.get(f"{lab.source}/{lab.case_id}")
@@ -63,12 +53,25 @@ def run(args: argparse.Namespace) -> int:
             print(f"note: {rid}: labels without doc_id; each case is its own CV group",
                   file=sys.stderr)
         fits.append(calibrate_rubric(
-            rid, criterion, [quality(c, rubric.kg) for _, c in rows],  # type: ignore[arg-type]
+            rid, criterion, [quality(c, rubric.kg) for _, c in rows],
             [lab.score for lab, _ in rows], [lab.group or lab.case_id for lab, _ in rows],
             current=rubric.kg.thresholds, folds=args.folds, seed=args.seed))
+    return fits
+
+
+def run(args: argparse.Namespace) -> int:
+    from kgjudge.calibrate import pair_comparisons, stored_comparisons, write_calibration
+    from kgjudge.domain import load_pack
+    from kgjudge.errors import InputError
+
+    pack = load_pack(args.domain)
+    comparisons = (stored_comparisons(args.db, args.run) if args.db
+                   else pair_comparisons(args.pairs, pack))
+    fits = _fits(args, pack, comparisons)
     if not fits:
         raise InputError(f"{args.labels}: no label matches a case and rubric of '{pack.name}'; "
-                         f"rubrics: {', '.join(rubric_ids)} (use --map RUBRIC=CRITERION)")
+                         f"rubrics: {', '.join(args.rubric or pack.rubrics)} "
+                         "(use --map RUBRIC=CRITERION)")
     print("rubric\tcriterion\tn\tfolds\tthresholds\tcv_exact\tcv_off_by_one\tcv_mae\t"
           "before_exact\tbefore_mae")
     for f in fits:

@@ -129,3 +129,24 @@ def test_calibrate_cli_from_a_store(tmp_path, capsys) -> None:
     assert out.splitlines()[1].startswith("completeness\taccuracy\t60\t5\t")
     data = tomllib.loads((tmp_path / "mini" / "calibration.toml").read_text())
     assert data["rubrics"]["completeness"]["cv_exact"] > 0.5
+
+
+def test_calibrate_cli_from_pairs_says_when_nothing_matches(tmp_path, capsys) -> None:
+    from kgjudge.cli import main
+    from kgjudge.scaffold import write_pack
+
+    write_pack("mini", tmp_path / "mini")
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"case_id": f"c{i}", "reference": "a thing",
+                                         "candidate": "a thing"}) + "\n" for i in range(4)))
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps({"case_id": f"c{i}", "criterion": "accuracy",
+                                          "score": 3, "doc_id": f"d{i}"}) + "\n"
+                              for i in range(4)))
+    args = ["calibrate", "--labels", str(labels), "--domain", str(tmp_path / "mini"),
+            "--pairs", str(pairs), "--dry-run"]
+    assert main(args) == 2
+    assert "--map" in capsys.readouterr().err
+    assert main([*args, "--map", "completeness=accuracy", "--folds", "2"]) == 0
+    assert "completeness\taccuracy\t4\t2\t" in capsys.readouterr().out
+    assert not (tmp_path / "mini" / "calibration.toml").exists()
