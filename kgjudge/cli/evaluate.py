@@ -68,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
     labels = load_labels(args.labels)
     mapping = parse_mapping(args.map)
     joined = {name: join(labels, scores, mapping) for name, scores in _score_sets(args)}
+    for name, items in joined.items():
+        if 0 < len(items) < len(labels):
+            print(f"note: {name}: {len(labels) - len(items)} of {len(labels)} labels have no "
+                  "judge row (not judged) and are left out", file=sys.stderr)
     options = {"n_boot": args.bootstrap, "confidence": args.confidence, "seed": args.seed}
     reports = [r for name, items in joined.items()
                for r in evaluate_items(items, judge=name, **options)]
