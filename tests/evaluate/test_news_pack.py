@@ -49,3 +49,22 @@ def test_news_relations_link_events_places_and_quantities() -> None:
 def test_negation_marks_a_fact_absent() -> None:
     graph = extractor().extract("The suspect was not arrested.")
     assert {n.key: n.assertion for n in graph.nodes()}["arrest"] == "absent"
+
+
+def test_kg_judge_ranks_the_paraphrase_above_the_changed_facts() -> None:
+    from pathlib import Path
+
+    from kgjudge.compare import compare_with_pack
+    from kgjudge.judge import Case, Pair, get_judge
+
+    pack = load_pack("news")
+    judge = get_judge("kg", pack)
+    examples = Path(pack.path) / "examples"
+    expected = {}
+    for name in ("harbour_fire", "court_fine"):
+        ref = (examples / "references" / f"{name}.txt").read_text()
+        cand = (examples / "candidates" / f"{name}.txt").read_text()
+        comparison = compare_with_pack(extractor().extract(ref), extractor().extract(cand), pack)
+        expected[name] = judge.judge(Case(Pair(name, ref, cand), pack.rubric("consistency"),
+                                          comparison, "news")).expected_score
+    assert expected["harbour_fire"] > expected["court_fine"] + 1
