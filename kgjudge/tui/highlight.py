@@ -53,16 +53,18 @@ class Highlighted:
 
 
 def mentions_of(nodes: Iterable[Node], text_length: int) -> list[Mention]:
-    """Mentions of every node's spans that fall inside the text, in text order."""
-    found = []
+    """Mentions of every node's spans that fall inside the text, in text order, each once."""
+    found: set[Mention] = set()
     for node in nodes:
         marker = MARKERS.get(node.assertion, f"[{node.assertion[:1]}]")
         if node.historical:
             marker += HISTORICAL_MARKER
         for start, end in node.spans:
             if 0 <= start < end <= text_length:
-                found.append(Mention(start, end, node.type, marker))
-    return sorted(found, key=lambda m: (m.start, m.end))
+                found.add(Mention(start, end, node.type, marker))
+    # One marker per (span, marker): two nodes for one mention (e.g. two types) tag it once.
+    unique = {(m.start, m.end, m.marker): m for m in sorted(found, key=lambda m: m.type)}
+    return sorted(unique.values(), key=lambda m: (m.start, m.end, m.marker))
 
 
 def highlight(text: str, mentions: list[Mention], *, type_styles: Mapping[str, Style],

@@ -299,3 +299,15 @@ async def test_theme_toggle_and_welcome(tmp_path: Path) -> None:
         await pilot.press("e")  # no run: a warning, not a crash
         await pilot.pause()
         assert any(n.severity == "warning" for n in app._notifications)
+
+
+async def test_quick_filter_keys_each_advance(run_data: RunData) -> None:
+    app = ReviewApp(run_data)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f", "f", "f")
+        await pilot.pause()
+        queue = app.screen
+        assert queue.filter_id == "contradictions"
+        assert str(queue.query_one("Select").value) == "contradictions"
+        assert all(run_data.row(k).contradictions > 0 for k in queue.shown_keys)

@@ -112,3 +112,14 @@ def test_markers_never_move_the_original_characters(case: tuple[str, list[Mentio
     for m in mentions:  # the marker sits right after its mention
         end = shown.span_to_display((m.start, m.end))[1]
         assert m.marker in plain[end:end + 3 * len(mentions) + 3]
+
+
+def test_one_marker_per_mention_even_with_two_nodes() -> None:
+    from kgjudge.graph import Node
+    from kgjudge.tui.highlight import mentions_of
+
+    nodes = [Node("lungs", "anatomy", spans=((4, 9),)),
+             Node("lung", "observation", spans=((4, 9),)),
+             Node("lungs", "anatomy", assertion="absent", spans=((4, 9),))]
+    assert [(m.start, m.end, m.marker) for m in mentions_of(nodes, 20)] == \
+        [(4, 9, "[+]"), (4, 9, "[-]")]

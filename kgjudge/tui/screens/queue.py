@@ -120,9 +120,8 @@ class QueueScreen(Screen[None]):
 
     # ------------------------------------------------------------------ events
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.value in FILTERS and event.value != self.filter_id:
-            self.filter_id = str(event.value)
-            self.refresh_rows(keep=self.current_key())
+        if event.value in FILTERS:
+            self.set_filter(str(event.value))
 
     def on_case_table_header_selected(self, event: CaseTable.HeaderSelected) -> None:
         column = event.column_key
@@ -163,7 +162,14 @@ class QueueScreen(Screen[None]):
 
     def set_filter(self, filter_id: str) -> None:
         """Show only the cases passing ``filter_id`` (a FILTERS key)."""
-        self.query_one(Select).value = filter_id
+        if filter_id == self.filter_id:
+            return
+        self.filter_id = filter_id  # at once, so a quick second key press sees it
+        select = self.query_one(Select)
+        if select.value != filter_id:
+            with select.prevent(Select.Changed):
+                select.value = filter_id
+        self.refresh_rows(keep=self.current_key())
 
     def action_next_filter(self) -> None:
         ids = list(FILTERS)
