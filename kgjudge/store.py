@@ -12,9 +12,9 @@ per model, can be compared side by side against one reference folder)::
         run_id = store.create_run(config={...}, domain="radiology", pack_hash=pack.content_hash,
                                   rubrics=["accuracy"], backend="kg", model="kg")
         store.find_run(config_hash(config))          # RunRecord | None: resume lookup
-        store.add_case(run_id, pair, comparison=comp, error=None)   # texts, paths, scores, diff, graphs
+        store.add_case(run_id, pair, comparison=comp, error=None)  # texts, scores, diff, graphs
         store.add_verdict(run_id, verdict)           # committed at once; source = verdict.source
-        store.add_result(run_id, pair, comparison=comp, verdicts=[...])  # case + verdicts, one commit
+        store.add_result(run_id, pair, comparison=comp, verdicts=[...])  # both, one commit
         store.done(run_id)                           # {(source, case_id, rubric)} already stored
         store.cases(run_id, source=None, status=None)  # Iterator[CaseRecord]
         store.case(run_id, case_id, source="candidates")  # CaseRecord | None
@@ -42,7 +42,6 @@ import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,10 +49,13 @@ from typing import TYPE_CHECKING, Any
 from kgjudge import __version__
 from kgjudge.errors import StoreError
 from kgjudge.judge.base import Pair, Verdict
+from kgjudge.store_records import (CaseBlobs, CaseRecord, OverrideRecord, RunRecord, row_case,
+                                   row_override, row_run, row_verdict)
 
 if TYPE_CHECKING:
-    from kgjudge.compare.model import Comparison, GraphDiff
-    from kgjudge.graph import ReportGraph
+    from kgjudge.compare.model import Comparison
+
+__all__ = ["CaseBlobs", "CaseRecord", "OverrideRecord", "RunRecord", "Store", "config_hash"]
 
 DEFAULT_SOURCE = "candidates"
 
@@ -161,116 +163,6 @@ def config_hash(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class RunRecord:
-    """One batch or review run and everything needed to score it again."""
-
-    id: int
-    config_hash: str
-    config: dict[str, Any]
-    domain: str
-    pack_hash: str
-    rubrics: tuple[str, ...]
-    backend: str
-    model: str
-    adapter: str
-    extractor: str
-    versions: dict[str, str]
-    input: str
-    started_at: str
-    finished_at: str | None
-
-
-@dataclass(frozen=True)
-class CaseRecord:
-    """One stored reference/candidate pair with its comparison (graphs parsed on demand)."""
-
-    run_id: int
-    id: str
-    source: str
-    reference_path: str
-    candidate_path: str
-    reference_text: str
-    candidate_text: str
-    instruction: str
-    metadata: dict[str, Any]
-    scores: dict[str, Any] | None
-    """Scores.as_dict() of the comparison; None when the case failed before comparison."""
-    status: str
-    """ok / error (the input or the comparison failed; see error)."""
-    error: str
-    reviewed: bool
-    reviewed_by: str
-    reviewed_at: str | None
-    diff_json: str | None = field(default=None, repr=False)
-    reference_graph_json: str | None = field(default=None, repr=False)
-    candidate_graph_json: str | None = field(default=None, repr=False)
-
-    @property
-    def diff(self) -> GraphDiff | None:
-        from kgjudge.compare.model import GraphDiff
-
-        return None if self.diff_json is None else GraphDiff.from_dict(json.loads(self.diff_json))
-
-    @property
-    def reference_graph(self) -> ReportGraph | None:
-        from kgjudge.graph import ReportGraph
-
-        raw = self.reference_graph_json
-        return None if raw is None else ReportGraph.from_json(raw)
-
-    @property
-    def candidate_graph(self) -> ReportGraph | None:
-        from kgjudge.graph import ReportGraph
-
-        raw = self.candidate_graph_json
-        return None if raw is None else ReportGraph.from_json(raw)
-
-    def pair(self) -> Pair:
-        """The Pair this case was made from (to judge it again)."""
-        return Pair(id=self.id, reference=self.reference_text, candidate=self.candidate_text,
-                    instruction=self.instruction, source=self.source,
-                    reference_path=self.reference_path, candidate_path=self.candidate_path,
-                    metadata=self.metadata)
-
-
-@dataclass(frozen=True)
-class OverrideRecord:
-    """An analyst's change of a score, with the reason (append-only audit trail)."""
-
-    id: int
-    run_id: int
-    source: str
-    case_id: str
-    rubric: str
-    old_score: int | None
-    new_score: int
-    reason: str
-    who: str
-    created_at: str
-
-
-@dataclass(frozen=True)
-class CaseBlobs:
-    """A comparison serialised for the cases table (JSON text), made where it was computed."""
-
-    scores_json: str
-    diff_json: str
-    reference_graph_json: str
-    candidate_graph_json: str
-
-    @classmethod
-    def of(cls, comparison: Comparison) -> CaseBlobs:
-        # vars() rather than dataclasses.asdict: the same JSON, ~10x faster on large diffs
-        # (asdict deep-copies every span tuple), which matters at batch scale.
-        diff = {"items": [vars(item) for item in comparison.diff.items]}
-        return cls(json.dumps(vars(comparison.scores)), json.dumps(diff, ensure_ascii=False),
-                   comparison.reference.to_json(), comparison.candidate.to_json())
-
-    def row(self) -> tuple[str, str, str, str]:
-        return (self.scores_json, self.diff_json, self.reference_graph_json,
-                self.candidate_graph_json)
-
 
 class Store:
     """A kgjudge SQLite store (see the module docstring for the API)."""
@@ -354,21 +246,21 @@ class Store:
         """The most recent run with this configuration hash (to resume it), or None."""
         rows = self._read("SELECT * FROM runs WHERE config_hash=? ORDER BY id DESC LIMIT 1",
                           (hash_,))
-        return _run(rows[0]) if rows else None
+        return row_run(rows[0]) if rows else None
 
     def run(self, run_id: int) -> RunRecord:
         rows = self._read("SELECT * FROM runs WHERE id=?", (run_id,))
         if not rows:
             raise StoreError(f"{self.path}: no run {run_id}; list runs with 'kgjudge export "
                              f"--db {self.path} --runs'")
-        return _run(rows[0])
+        return row_run(rows[0])
 
     def runs(self) -> list[RunRecord]:
-        return [_run(r) for r in self._read("SELECT * FROM runs ORDER BY id")]
+        return [row_run(r) for r in self._read("SELECT * FROM runs ORDER BY id")]
 
     def latest_run(self) -> RunRecord | None:
         rows = self._read("SELECT * FROM runs ORDER BY id DESC LIMIT 1")
-        return _run(rows[0]) if rows else None
+        return row_run(rows[0]) if rows else None
 
     def finish_run(self, run_id: int) -> None:
         self._write("UPDATE runs SET finished_at=? WHERE id=?", (now(), run_id))
@@ -454,12 +346,12 @@ class Store:
         # A separate cursor streams rows; the lock is not held between rows (reads only).
         cursor = self._db.cursor()
         for row in cursor.execute(sql + " ORDER BY source, case_id", params):
-            yield _case(row)
+            yield row_case(row)
 
     def case(self, run_id: int, case_id: str, *, source: str = DEFAULT_SOURCE) -> CaseRecord | None:
         rows = self._read("SELECT * FROM cases WHERE run_id=? AND source=? AND case_id=?",
                           (run_id, source, case_id))
-        return _case(rows[0]) if rows else None
+        return row_case(rows[0]) if rows else None
 
     def verdicts(self, run_id: int, case_id: str | None = None, *,
                  source: str | None = None) -> list[Verdict]:
@@ -469,7 +361,8 @@ class Store:
             sql, params = sql + " AND case_id=?", [*params, case_id]
         if source is not None:
             sql, params = sql + " AND source=?", [*params, source]
-        return [_verdict(r) for r in self._read(sql + " ORDER BY source, case_id, rubric", params)]
+        rows = self._read(sql + " ORDER BY source, case_id, rubric", params)
+        return [row_verdict(r) for r in rows]
 
     def results(self, run_id: int, *, with_graphs: bool = False
                 ) -> Iterator[tuple[CaseRecord, list[Verdict]]]:
@@ -532,7 +425,7 @@ class Store:
                 " reason, who, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 (run_id, source, case_id, rubric, old, new_score, reason.strip(), who, now()))
             rows = self._read("SELECT * FROM overrides WHERE id=?", (cursor.lastrowid,))
-        return _override(rows[0])
+        return row_override(rows[0])
 
     def overrides(self, run_id: int, case_id: str | None = None, *,
                   source: str | None = None) -> list[OverrideRecord]:
@@ -542,7 +435,7 @@ class Store:
             sql, params = sql + " AND case_id=?", [*params, case_id]
         if source is not None:
             sql, params = sql + " AND source=?", [*params, source]
-        return [_override(r) for r in self._read(sql + " ORDER BY id", params)]
+        return [row_override(r) for r in self._read(sql + " ORDER BY id", params)]
 
     def latest_overrides(self, run_id: int, case_id: str | None = None, *,
                          source: str | None = None) -> dict[tuple[str, str, str], OverrideRecord]:
@@ -564,40 +457,3 @@ class Store:
 def _reason(error: str) -> str:
     """The failure class of an error message: the text before the first ':'."""
     return error.split(":", 1)[0].strip() or "error"
-
-
-def _run(row: sqlite3.Row) -> RunRecord:
-    return RunRecord(
-        id=row["id"], config_hash=row["config_hash"], config=json.loads(row["config_json"]),
-        domain=row["domain"], pack_hash=row["pack_hash"],
-        rubrics=tuple(json.loads(row["rubrics_json"])), backend=row["backend"],
-        model=row["model"], adapter=row["adapter"], extractor=row["extractor"],
-        versions=json.loads(row["versions_json"]), input=row["input"],
-        started_at=row["started_at"], finished_at=row["finished_at"])
-
-
-def _case(row: sqlite3.Row) -> CaseRecord:
-    keys = row.keys()
-    return CaseRecord(
-        run_id=row["run_id"], id=row["case_id"], source=row["source"],
-        reference_path=row["reference_path"], candidate_path=row["candidate_path"],
-        reference_text=row["reference_text"], candidate_text=row["candidate_text"],
-        instruction=row["instruction"], metadata=json.loads(row["metadata_json"]),
-        scores=json.loads(row["scores_json"]) if row["scores_json"] else None,
-        status=row["status"], error=row["error"], reviewed=bool(row["reviewed"]),
-        reviewed_by=row["reviewed_by"], reviewed_at=row["reviewed_at"],
-        diff_json=row["diff_json"] if "diff_json" in keys else None,
-        reference_graph_json=row["reference_graph_json"] if "diff_json" in keys else None,
-        candidate_graph_json=row["candidate_graph_json"] if "diff_json" in keys else None)
-
-
-def _verdict(row: sqlite3.Row) -> Verdict:
-    data = {k: row[k] for k in row.keys()}
-    probs = data.pop("probabilities_json")
-    data["probabilities"] = json.loads(probs) if probs else None
-    data["truncated"] = bool(data["truncated"])
-    return Verdict.from_dict(data)
-
-
-def _override(row: sqlite3.Row) -> OverrideRecord:
-    return OverrideRecord(**{k: row[k] for k in row.keys()})

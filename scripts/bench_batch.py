@@ -8,8 +8,9 @@ findings + impressions, cycled; or the pack's example references when that file 
 candidates are perturbed copies (a sentence dropped, a negation added, left/right swapped, a
 sentence from another report added, or unchanged). Then runs the real CLI in a subprocess once per
 ``--jobs`` value on a fresh store, sampling the resident memory of the whole process tree
-(/proc) every 0.1 s. Baseline, in the same run, right before each batch run: a bare in-process loop of Pipeline.compare_pair +
-judge on the first ``--baseline`` pairs (no files, no store, no workers); the batch figures are
+(/proc) every 0.1 s. Baseline, in the same run, right before each batch run: a bare
+in-process loop of Pipeline.compare_pair + judge on the first ``--baseline`` pairs (no files,
+no store, no workers); the batch figures are
 reported as ratios to it. Linux only (reads /proc).
 """
 

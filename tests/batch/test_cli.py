@@ -36,7 +36,8 @@ def verdict_rows(db: Path) -> list[tuple[str, str, str, str]]:
         return []
     with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
         try:
-            return con.execute("SELECT source, case_id, rubric, created_at FROM verdicts").fetchall()
+            return con.execute(
+                "SELECT source, case_id, rubric, created_at FROM verdicts").fetchall()
         except sqlite3.OperationalError:  # tables not created yet
             return []
 
