@@ -172,7 +172,8 @@ def _sft_config(trl: Any, torch: Any, recipe: Recipe, out: Path, progress: bool)
         learning_rate=t.learning_rate, warmup_steps=t.warmup_ratio, logging_steps=t.logging_steps,
         save_steps=t.save_steps, save_total_limit=2, seed=recipe.seed,
         bf16=precision == "bf16", fp16=precision == "fp16", use_cpu=not cuda,
-        gradient_checkpointing=t.gradient_checkpointing, max_length=recipe.model.max_length,
+        max_length=recipe.model.max_length,
+        **({"gradient_checkpointing": True} if t.gradient_checkpointing else {}),
         completion_only_loss=True, report_to="none", disable_tqdm=not progress,
         dataset_num_proc=None, logging_first_step=True)
 
