@@ -24,10 +24,14 @@ class ReviewApp(App[None]):
     TITLE = "kgjudge review"
     COMMANDS = App.COMMANDS | {ReviewCommands}
     BINDINGS = [
-        Binding("question_mark", "help", "Keys", id="help"),
-        Binding("e", "export", "Export", id="export"),
-        Binding("ctrl+t", "toggle_theme", "Theme", id="toggle-theme"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Keys", id="help",
+                tooltip="Show every key and its binding id"),
+        Binding("e", "export", "Export", id="export",
+                tooltip="Export the run to CSV or JSONL (the same exporter as kgjudge export)"),
+        Binding("ctrl+t", "toggle_theme", "Theme", id="toggle-theme",
+                tooltip="Switch between the dark and the light theme"),
+        Binding("q", "quit", "Quit", id="quit",
+                tooltip="Quit"),
     ]
 
     def __init__(self, data: RunData | None = None, *, adhoc: AdhocRequest | None = None,

@@ -265,7 +265,8 @@ async def test_help_lists_keys_and_keymap_remaps(run_data: RunData) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        assert ("case", "O", "Override", "override") in app.screen.rows
+        assert ("case", "O", "Override a rubric's score, with a reason", "override") \
+            in app.screen.rows
         await pilot.press("escape", "o")
         await pilot.pause()
         assert isinstance(app.screen, CaseScreen)  # o no longer overrides

@@ -56,13 +56,20 @@ class CaseScreen(Screen[CaseKey | None]):
     CaseScreen VerdictPanel { width: 3fr; }
     """
     BINDINGS = [
-        Binding("n", "next_case", "Next", id="next-case"),
-        Binding("p", "previous_case", "Previous", id="previous-case"),
-        Binding("o", "override", "Override", id="override"),
-        Binding("r", "toggle_reviewed", "Reviewed", id="reviewed"),
-        Binding("j", "rejudge", "Re-judge", id="rejudge"),
-        Binding("d", "focus_diff", "Diff", id="focus-diff", show=False),
-        Binding("escape", "back", "Queue", id="back"),
+        Binding("n", "next_case", "Next", id="next-case",
+                tooltip="Next case in the queue's order"),
+        Binding("p", "previous_case", "Previous", id="previous-case",
+                tooltip="Previous case in the queue's order"),
+        Binding("o", "override", "Override", id="override",
+                tooltip="Override a rubric's score, with a reason"),
+        Binding("r", "toggle_reviewed", "Reviewed", id="reviewed",
+                tooltip="Mark the case reviewed (again: not reviewed)"),
+        Binding("j", "rejudge", "Re-judge", id="rejudge",
+                tooltip="Judge the case again with another backend (shown, not stored)"),
+        Binding("d", "focus_diff", "Diff", id="focus-diff",
+                tooltip="Move the focus to the diff list", show=False),
+        Binding("escape", "back", "Queue", id="back",
+                tooltip="Back to the queue"),
     ]
 
     class Rejudged(Message):

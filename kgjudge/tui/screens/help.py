@@ -21,7 +21,7 @@ def key_rows(sections: Sequence[Section], keymap: Mapping[str, str]) -> list[tup
             if not isinstance(b, Binding):
                 continue
             key = keymap.get(b.id or "", b.key)
-            rows.append((title, key, b.description or b.action, b.id or ""))
+            rows.append((title, key, b.tooltip or b.description or b.action, b.id or ""))
     return rows
 
 
@@ -35,7 +35,7 @@ class HelpScreen(ModalScreen[None]):
         border: thick $primary; background: $surface;
     }
     HelpScreen DataTable { height: 1fr; }
-    HelpScreen Label { padding: 1 0 0 0; color: $text-muted; }
+    HelpScreen Label { padding: 1 0 0 0; color: $text-muted; width: 1fr; }
     """
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="close-help")]
 

@@ -28,7 +28,8 @@ class OverrideScreen(ModalScreen[OverrideResult | None]):
     OverrideScreen #override-buttons { height: auto; margin-top: 1; align-horizontal: right; }
     OverrideScreen Button { margin-left: 2; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-override")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel-override",
+                tooltip="Close the override without saving")]
 
     def __init__(self, case_id: str, scores: dict[str, int | None]) -> None:
         super().__init__()

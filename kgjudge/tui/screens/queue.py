@@ -39,12 +39,18 @@ class QueueScreen(Screen[None]):
     QueueScreen CaseTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("enter", "open_case", "Open", id="open-case", show=True),
-        Binding("f", "next_filter", "Filter", id="filter"),
-        Binding("s", "next_sort", "Sort", id="sort"),
-        Binding("S", "reverse_sort", "Reverse", id="reverse-sort", show=False),
-        Binding("r", "toggle_reviewed", "Reviewed", id="reviewed"),
-        Binding("slash", "focus_table", "Table", id="focus-table", show=False),
+        Binding("enter", "open_case", "Open", id="open-case",
+                tooltip="Open the case under the cursor", show=True),
+        Binding("f", "next_filter", "Filter", id="filter",
+                tooltip="Next filter (all, score <= 2, unscored, contradictions, unreviewed)"),
+        Binding("s", "next_sort", "Sort", id="sort",
+                tooltip="Sort by the next column"),
+        Binding("S", "reverse_sort", "Reverse", id="reverse-sort",
+                tooltip="Reverse the sort order", show=False),
+        Binding("r", "toggle_reviewed", "Reviewed", id="reviewed",
+                tooltip="Mark the case reviewed (again: not reviewed)"),
+        Binding("slash", "focus_table", "Table", id="focus-table",
+                tooltip="Move the focus to the table", show=False),
     ]
 
     def __init__(self, data: RunData) -> None:

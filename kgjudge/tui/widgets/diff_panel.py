@@ -1,4 +1,4 @@
-"""DiffPanel: the comparison's missing / extra / contradicted / relation-mismatch items, pickable."""
+"""DiffPanel: the missing / extra / contradicted / relation-mismatch items of a case."""
 
 from __future__ import annotations
 

@@ -96,7 +96,8 @@ class DocumentView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if index >= len(self._strips):
             return Strip.blank(width, self.rich_style)
-        return self._strips[index].crop_extend(0, width, self.rich_style)
+        base = self.rich_style  # the widget's background under the text's own styles
+        return self._strips[index].apply_style(base).crop_extend(0, width, base)
 
     # ------------------------------------------------------------------ scrolling
     def line_of(self, display_offset: int) -> int:

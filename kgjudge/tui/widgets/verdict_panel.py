@@ -1,4 +1,4 @@
-"""VerdictPanel: per rubric the score in force, the judge's score and expected score, the rationale."""
+"""VerdictPanel: per rubric the score in force, the judge's score, expected score, rationale."""
 
 from __future__ import annotations
 
