@@ -8,7 +8,7 @@ matches, not tokens.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -120,11 +120,20 @@ class PackMatcher:
             self._add_concepts()
         self._add_context()
         self._add_relation_phrases()
-        self.open = Matcher(nlp.vocab) if concepts and pack.relations.entities else None
-        for i, entity in enumerate(pack.relations.entities if self.open is not None else ()):
+        # Open patterns: those whose first token has no Python predicate run in one Matcher on
+        # every doc; a REGEX / IN first token costs a Python call per token, so each such
+        # pattern gets its own Matcher, run only on docs whose text passes a superset test.
+        self.open = Matcher(nlp.vocab)
+        self.guarded: list[tuple[Callable[[str], bool], Any]] = []
+        for i, entity in enumerate(pack.relations.entities if concepts else ()):
             key = self._register(f"O:{i}", ("open", entity))
-            self.open.add(key, [list(entity.pattern)])  # type: ignore[union-attr]
-        self._anchors = _anchor_flags(pack.relations.entities)
+            guard = _prefilter(entity.pattern[0])
+            if guard is None:
+                self.open.add(key, [list(entity.pattern)])
+            else:
+                matcher = Matcher(nlp.vocab)
+                matcher.add(key, [list(entity.pattern)])
+                self.guarded.append((guard, matcher))
 
     def _register(self, name: str, kind: tuple[str, Any]) -> str:
         self.kinds[self.nlp.vocab.strings.add(name)] = kind
@@ -169,8 +178,9 @@ class PackMatcher:
         for i, rule in enumerate(self.pack.relations.phrases):
             self._add_patterns(f"R:{i}", ("phrase", i), rule.phrases)
 
-    def match(self, doc: Doc) -> DocMatches:
-        """Every mention, trigger, terminator, clause break and relation phrase in ``doc``."""
+    def match(self, doc: Doc, text: str | None = None) -> DocMatches:
+        """Every mention, trigger, terminator, clause break and relation phrase in ``doc``
+        (``text``: the doc's text when at hand, saves rebuilding it)."""
         found = DocMatches()
         ends: list[int] = []
         entities: list[tuple[int, int, Mention]] = []
@@ -200,8 +210,7 @@ class PackMatcher:
                 found.alternatives.append(start)
             else:
                 found.phrases.append(PhraseHit(start, end, value))
-        if self.open is not None and (not self._anchors or doc.to_array(self._anchors).any()):
-            entities.extend(self._open_mentions(doc))
+        entities.extend(self._open_mentions(doc, text))
         found.mentions = [m for *_, m in longest_first(entities)]
         for start, _end, hit in longest_first(triggers):
             if hit is None:
@@ -220,28 +229,64 @@ class PackMatcher:
         span = doc[start:end]
         return span.text.lower() not in self._upper_only or span.text.isupper()
 
-    def _open_mentions(self, doc: Doc) -> Iterable[tuple[int, int, Mention]]:
-        for match_id, start, end in self.open(doc):  # type: ignore[misc]
+    def _open_mentions(self, doc: Doc, text: str | None) -> Iterable[tuple[int, int, Mention]]:
+        matches = list(self.open(doc)) if len(self.open) else []
+        if self.guarded and text is None:
+            text = doc.text
+        for guard, matcher in self.guarded:
+            if guard(text):  # type: ignore[arg-type]
+                matches.extend(matcher(doc))
+        for match_id, start, end in matches:
             entity = self.kinds[match_id][1]
             text = normalise(doc[start:end].text)
             yield start, end, Mention(start, end, text, entity.type, text, False, None)
 
 
-#: Boolean token flags a pattern may start with, cheap to test on a whole doc with to_array.
-_FLAGS = frozenset({"LIKE_NUM", "IS_DIGIT", "LIKE_URL", "LIKE_EMAIL", "IS_CURRENCY"})
+_CASELESS = {"LOWER", "NORM"}
+_NUMBER: Any = None
 
 
-def _anchor_flags(entities: Iterable[Any]) -> list[str]:
-    """Flags such that a doc with none of them set cannot match any open pattern ([] = no such
-    shortcut). The token Matcher runs Python predicates per token, so skipping docs pays."""
-    flags = []
-    for entity in entities:
-        first = entity.pattern[0]
-        flag = next(iter(first)) if len(first) == 1 else None
-        if flag not in _FLAGS or first[flag] is not True or first.get("OP") in ("?", "*"):
-            return []
-        flags.append(flag)
-    return sorted(set(flags))
+def _has_digit(text: str) -> bool:
+    """Superset test for English LIKE_NUM tokens: a digit, or one of spaCy's number words."""
+    global _NUMBER
+    if _NUMBER is None:
+        import re
+
+        from spacy.lang.en import lex_attrs
+
+        words = [*lex_attrs._num_words, *getattr(lex_attrs, "_ordinal_words", [])]
+        _NUMBER = re.compile(r"\d|\b(" + "|".join(map(re.escape, words)) + r")\b", re.I)
+    return _NUMBER.search(text) is not None
+
+
+def _prefilter(first: dict[str, Any]) -> Callable[[str], bool] | None:
+    """A cheap test on a doc's text that every doc matching a pattern passes, for patterns whose
+    first token needs a Python predicate (REGEX, IN) or is a number; None when there is none.
+    (spaCy's token Matcher costs about twice the PhraseMatcher per doc even with no match.)"""
+    import re
+
+    if first.get("OP") in ("?", "*"):
+        return None  # the first token may be absent: no sound shortcut
+    if first.get("LIKE_NUM") is True or first.get("IS_DIGIT") is True:
+        return _has_digit
+    tests: list[Callable[[str], bool]] = []
+    for attr, value in first.items():
+        if not isinstance(value, dict):
+            continue
+        caseless = attr in _CASELESS
+        if set(value) == {"REGEX"} and attr in ("TEXT", "ORTH", *_CASELESS):
+            body = str(value["REGEX"]).removeprefix("^").removesuffix("$")
+            rx = re.compile(body, re.IGNORECASE if caseless else 0)
+            tests.append(lambda text, rx=rx: rx.search(text) is not None)
+        elif set(value) == {"IN"} and attr in ("TEXT", "ORTH", *_CASELESS):
+            words = [str(w).lower() if caseless else str(w) for w in value["IN"]]
+            tests.append(lambda text, words=words, c=caseless:
+                         any(w in (text.lower() if c else text) for w in words))
+        else:
+            return None
+    if not tests:
+        return None
+    return lambda text: all(test(text) for test in tests)
 
 
 def _sentences(ends: list[int], length: int) -> list[tuple[int, int]]:

@@ -76,12 +76,12 @@ class RulesExtractor:
 
     def extract(self, text: str, doc_id: str | None = None) -> ReportGraph:
         doc = self.nlp(_check_text(text))
-        return self.builder.build(doc, self.matcher.match(doc), doc_id, text=text)
+        return self.builder.build(doc, self.matcher.match(doc, text), doc_id, text=text)
 
     def extract_many(self, texts: Iterable[str]) -> Iterator[ReportGraph]:
         pairs = ((_check_text(t), t) for t in texts)
         for doc, text in self.nlp.pipe(pairs, batch_size=self.batch_size, as_tuples=True):
-            yield self.builder.build(doc, self.matcher.match(doc), text=text)
+            yield self.builder.build(doc, self.matcher.match(doc, text), text=text)
 
 
 def _check_text(text: str) -> str:
