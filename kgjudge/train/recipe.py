@@ -12,7 +12,7 @@ Tables (every key optional unless marked; defaults below)::
     [lora]       r, alpha, dropout, target_modules (required, explicit list)
     [data]       rubrics, references, stores, labelled, instruction, overrides_only_latest
     [synthetic]  enabled, per_reference, max_edits, per_score, score_cuts, device_types,
-                 size_types, [synthetic.severity], [synthetic.relevance.<rubric>],
+                 size_types, flip_types, [synthetic.severity], [synthetic.relevance.<rubric>],
                  [synthetic.templates]
     [teacher]    base_url, model, max_tokens, api_key_env
     [trainer]    epochs, max_steps, learning_rate, batch_size, grad_accum, warmup_ratio,
@@ -88,6 +88,8 @@ class SyntheticSettings:
     """Penalty cut points: score = 5 - (number of cuts strictly below the penalty)."""
     device_types: tuple[str, ...] = ("device",)
     size_types: tuple[str, ...] = ("measurement",)
+    flip_types: tuple[str, ...] = ()
+    """Finding types whose assertion may be flipped; empty = every finding type."""
     severity: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     relevance: dict[str, dict[str, float]] = field(default_factory=dict)
     """rubric id -> edit kind -> weight (missing kinds: derived from the rubric's kg penalties)."""

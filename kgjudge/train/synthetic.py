@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 #: A sentence: text up to . ! ? or a newline (a dot inside a number does not end it).
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+|\n|$)[ \t]*\n*")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_ATTRIBUTE_KINDS = ("swap_side", "move_location", "change_modifier", "change_size")
+#: Words after which negation reads "not" ("is not enlarged", "shall not assign").
+_NOT_AFTER = {"is", "are", "was", "were", "be", "shall", "will", "must", "may", "can", "should",
+              "would", "could", "does", "do", "did", "has", "have", "had"}
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,8 @@ class Perturber:
             plans += [Plan("drop_finding", *spans[i], "", "missing", frozenset(keys), i)
                       for i, keys in by_sentence.items() if i >= 0]
             plans += self._reorder(text, spans, by_sentence)
-        for n in findings:
+        flip_types = self.settings.flip_types or self.pack.finding_roots
+        for n in (n for n in findings if n.type in flip_types):
             i = _sentence_of(spans, n.spans[0][0])
             plans += self._flip(text, graph, n, spans[i] if i >= 0 else (0, len(text)), i,
                                 by_sentence.get(i, set()))
@@ -161,9 +164,9 @@ class Perturber:
         start = _phrase_start(text, graph, node, sentence[0])
         if node.assertion == "present" and self.negations:
             before = text[sentence[0]:start].split()
-            copula = bool(before) and before[-1].lower() in ("is", "are", "was", "were")
+            copula = bool(before) and before[-1].lower() in _NOT_AFTER
             trigger = "not" if copula and "not" in self.negations else self.negations[0]
-            at_start = not text[sentence[0]:start].strip()
+            at_start = _at_start(text[sentence[0]:start])
             word = trigger.capitalize() if at_start else trigger
             rest = text[start]
             rest = rest.lower() if at_start and not text[start:start + 2].isupper() else rest
@@ -178,7 +181,7 @@ class Perturber:
                 if match is not None:
                     s, e = sentence[0] + match.start(), sentence[0] + match.end()
                     nxt = text[e:e + 1]
-                    at_start = not text[sentence[0]:s].strip()
+                    at_start = _at_start(text[sentence[0]:s])
                     return [Plan("flip_assertion", s, e + 1,
                                  nxt.upper() if at_start else nxt, "contradicted",
                                  frozenset(keys), index)]
@@ -281,7 +284,10 @@ class Perturber:
 def apply(text: str, plans: list[Plan]) -> str:
     """Apply non-overlapping replacements right to left, so earlier offsets stay valid."""
     for plan in sorted(plans, key=lambda p: (p.start, p.end), reverse=True):
-        text = text[: plan.start] + plan.text + text[plan.end:]
+        rest = text[plan.end:]
+        # Two sentences inserted at one place stay apart.
+        gap = " " if plan.start == plan.end and rest[:1].strip() and plan.text[-1:].strip() else ""
+        text = text[: plan.start] + plan.text + gap + rest
     return text
 
 
@@ -342,6 +348,11 @@ def _phrase_start(text: str, graph: ReportGraph, node: Node, floor: int) -> int:
         if gap in ends and ends[gap] >= floor and ends[gap] < start:
             start, moved = ends[gap], True
     return start
+
+
+def _at_start(prefix: str) -> bool:
+    """Whether text after ``prefix`` begins a sentence (also after a 'FINDINGS:' header)."""
+    return not prefix.strip() or bool(re.fullmatch(r"\s*[A-Z][A-Z /]*:\s*", prefix))
 
 
 def _cased(label: str, surface: str) -> str:
