@@ -73,7 +73,10 @@ class ReportGraph:
                  historical: bool = False) -> str:
         """Add a node, or add a mention span to the existing node; returns the node id."""
         nid = node_id(key, assertion)
-        existing: Node | None = self._g.nodes[nid]["node"] if nid in self._g else None
+        # networkx's G.nodes / G.edges / G.degree views are cached on the graph and make it a
+        # reference cycle (freed only by the cyclic GC), so this class reads the dicts below.
+        data = self._g._node.get(nid)
+        existing: Node | None = data["node"] if data is not None else None
         spans = existing.spans if existing else ()
         if span is not None and span not in spans:
             spans = tuple(sorted((*spans, span)))
@@ -102,13 +105,14 @@ class ReportGraph:
         return self._g
 
     def nodes(self) -> list[Node]:
-        return [data["node"] for _, data in self._g.nodes(data=True)]
+        return [data["node"] for data in self._g._node.values()]
 
     def edges(self) -> list[Edge]:
-        return [data["edge"] for *_, data in self._g.edges(keys=True, data=True)]
+        return [d["edge"] for nbrs in self._g._succ.values() for keyed in nbrs.values()
+                for d in keyed.values()]
 
     def node(self, nid: str) -> Node:
-        return self._g.nodes[nid]["node"]
+        return self._g._node[nid]["node"]
 
     def __contains__(self, nid: object) -> bool:
         return nid in self._g
@@ -120,13 +124,13 @@ class ReportGraph:
         return iter(self.nodes())
 
     def number_of_edges(self) -> int:
-        return self._g.number_of_edges()
+        return sum(len(keyed) for nbrs in self._g._succ.values() for keyed in nbrs.values())
 
     def out_edges(self, nid: str) -> list[Edge]:
-        return [d["edge"] for *_, d in self._g.out_edges(nid, keys=True, data=True)]
+        return [d["edge"] for keyed in self._g._succ[nid].values() for d in keyed.values()]
 
     def in_edges(self, nid: str) -> list[Edge]:
-        return [d["edge"] for *_, d in self._g.in_edges(nid, keys=True, data=True)]
+        return [d["edge"] for keyed in self._g._pred[nid].values() for d in keyed.values()]
 
     def triples(self) -> set[tuple[str, str, str]]:
         """(source id, relation, target id) of every edge."""
