@@ -46,3 +46,19 @@ def test_extracted_reports(pack) -> None:
     assert swapped.scores.contradictions == 1
     assert any(line.startswith("~ relation mismatch: effusion") for line in lines)
     assert swapped.scores.node_recall < 1.0
+
+
+def test_comparing_leaves_no_cyclic_garbage() -> None:
+    """Memory stays flat in the number of pairs only if nothing waits for the cyclic GC."""
+    import gc
+
+    pairs = [(worked_reference(), worked_candidate()) for _ in range(20)]
+    gc.collect()
+    gc.disable()
+    try:
+        for ref, cand in pairs:
+            compare(ref, cand).diff.lines()
+        del pairs, ref, cand
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
