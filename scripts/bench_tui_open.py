@@ -7,13 +7,14 @@ then times, in the same process and with the same headless driver (App.run_test)
   review: RunData.open (bulk load from SQLite) + ReviewApp until the queue has painted its rows;
   baselines: a bare App with one DataTable holding the same rows, already in memory (what the
   queue used first), and a bare App with one CaseTable (the queue's table) holding them.
-Prints the median of --repeat runs of each, and the ratios.
+Prints the median wall and CPU time of --repeat runs of each, and the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -32,6 +33,18 @@ from kgjudge.tui.sample import build_sample_store
 from kgjudge.tui.screens.queue import QueueScreen
 
 SIZE = (160, 45)
+Timing = tuple[float, float]
+"""(wall seconds, CPU seconds of this process): CPU time is what other processes on a shared
+machine cannot inflate."""
+
+
+def clocks() -> Timing:
+    return time.perf_counter(), time.process_time()
+
+
+def since(start: Timing) -> Timing:
+    wall, cpu = clocks()
+    return wall - start[0], cpu - start[1]
 
 
 def ensure_store(path: Path, cases: int) -> None:
@@ -48,8 +61,8 @@ def ensure_store(path: Path, cases: int) -> None:
           file=sys.stderr)
 
 
-async def time_review(path: Path) -> tuple[float, list[list[str]]]:
-    start = time.perf_counter()
+async def time_review(path: Path) -> tuple[Timing, list[list[str]]]:
+    start = clocks()
     data = RunData.open(path)
     assert data is not None
     app = ReviewApp(data)
@@ -59,7 +72,7 @@ async def time_review(path: Path) -> tuple[float, list[list[str]]]:
         assert isinstance(queue, QueueScreen)
         table = queue.query_one(CaseTable)
         assert table.row_count == len(data.rows())
-        elapsed = time.perf_counter() - start
+        elapsed = since(start)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
     data.store.close()
     return elapsed, rows
@@ -85,14 +98,15 @@ class Bare(App[None]):
             data_table.add_row(*row, key=str(i))
 
 
-async def time_baseline(columns: list[str], rows: list[list[str]], *, virtual: bool) -> float:
-    start = time.perf_counter()
+async def time_baseline(columns: list[str], rows: list[list[str]], *, virtual: bool
+                        ) -> Timing:
+    start = clocks()
     app = Bare(columns, rows, virtual=virtual)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         table = app.query_one(CaseTable if virtual else DataTable)
         assert table.row_count == len(rows)
-        elapsed = time.perf_counter() - start
+        elapsed = since(start)
     return elapsed
 
 
@@ -104,7 +118,7 @@ def main() -> int:
                         default=Path(tempfile.gettempdir()) / "kgjudge-bench-tui.sqlite")
     args = parser.parse_args()
     ensure_store(args.db, args.cases)
-    times: dict[str, list[float]] = {"review": [], "datatable": [], "casetable": []}
+    times: dict[str, list[Timing]] = {"review": [], "datatable": [], "casetable": []}
     # Warm-up: import every module and start the driver once, so no variant pays for imports.
     _, rows = asyncio.run(time_review(args.db))
     asyncio.run(time_baseline([f"c{i}" for i in range(len(rows[0]))], rows[:10], virtual=False))
@@ -114,16 +128,19 @@ def main() -> int:
         columns = [f"c{i}" for i in range(len(rows[0]))]
         times["datatable"].append(asyncio.run(time_baseline(columns, rows, virtual=False)))
         times["casetable"].append(asyncio.run(time_baseline(columns, rows, virtual=True)))
-    median = {k: statistics.median(v) for k, v in times.items()}
     labels = {"review": "review UI, store to queue painted",
               "datatable": "bare DataTable, same rows",
               "casetable": "bare CaseTable, same rows"}
-    print(f"cases: {args.cases:,}  repeats: {args.repeat}  terminal: {SIZE[0]}x{SIZE[1]}")
+    wall = {k: statistics.median(t[0] for t in v) for k, v in times.items()}
+    cpu = {k: statistics.median(t[1] for t in v) for k, v in times.items()}
+    print(f"cases: {args.cases:,}  repeats: {args.repeat}  terminal: {SIZE[0]}x{SIZE[1]}  "
+          f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'median seconds':<36} {'wall':>7} {'cpu':>7}")
     for key, label in labels.items():
-        runs = ", ".join(f"{x:.3f}" for x in times[key])
-        print(f"{label:<36} {median[key]:.3f} s median (runs {runs})")
-    print(f"ratio review / bare DataTable: {median['review'] / median['datatable']:.2f}")
-    print(f"ratio review / bare CaseTable: {median['review'] / median['casetable']:.2f}")
+        print(f"{label:<36} {wall[key]:7.3f} {cpu[key]:7.3f}")
+    for base in ("datatable", "casetable"):
+        print(f"ratio review / {labels[base][5:]:<28} wall {wall['review'] / wall[base]:.2f}"
+              f"  cpu {cpu['review'] / cpu[base]:.2f}")
     return 0
 
 
