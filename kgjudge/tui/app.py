@@ -77,7 +77,7 @@ class ReviewApp(App[None]):
         self.push_screen(HelpScreen(sections, self.keymap_overrides))
 
     def action_toggle_theme(self) -> None:
-        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     def action_export(self) -> None:
         from kgjudge.tui.screens.export import ExportScreen
