@@ -71,17 +71,11 @@ class CaseRecord:
 
     @property
     def reference_graph(self) -> ReportGraph | None:
-        from kgjudge.graph import ReportGraph
-
-        raw = self.reference_graph_json
-        return None if raw is None else ReportGraph.from_json(raw)
+        return read_graph(self.reference_graph_json, self.reference_text)
 
     @property
     def candidate_graph(self) -> ReportGraph | None:
-        from kgjudge.graph import ReportGraph
-
-        raw = self.candidate_graph_json
-        return None if raw is None else ReportGraph.from_json(raw)
+        return read_graph(self.candidate_graph_json, self.candidate_text)
 
     def pair(self) -> Pair:
         """The Pair this case was made from (to judge it again)."""
@@ -122,11 +116,29 @@ class CaseBlobs:
         # (asdict deep-copies every span tuple), which matters at batch scale.
         diff = {"items": [vars(item) for item in comparison.diff.items]}
         return cls(json.dumps(vars(comparison.scores)), json.dumps(diff, ensure_ascii=False),
-                   comparison.reference.to_json(), comparison.candidate.to_json())
+                   graph_json(comparison.reference), graph_json(comparison.candidate))
 
     def row(self) -> tuple[str, str, str, str]:
         return (self.scores_json, self.diff_json, self.reference_graph_json,
                 self.candidate_graph_json)
+
+
+def graph_json(graph: ReportGraph) -> str:
+    """A graph's JSON without its text: the cases table holds the text once, beside it."""
+    data = graph.to_dict()
+    data.pop("text", None)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def read_graph(raw: str | None, text: str) -> ReportGraph | None:
+    """The graph stored by graph_json, with its text put back."""
+    from kgjudge.graph import ReportGraph
+
+    if raw is None:
+        return None
+    graph = ReportGraph.from_dict(json.loads(raw))
+    graph.text = graph.text or text
+    return graph
 
 
 def row_run(row: sqlite3.Row) -> RunRecord:

@@ -158,3 +158,15 @@ def test_case_blobs_match_the_model_serialisers() -> None:
     blobs = store_mod.CaseBlobs.of(comp)
     assert json.loads(blobs.scores_json) == comp.scores.as_dict()
     assert json.loads(blobs.diff_json) == json.loads(json.dumps(comp.diff.to_dict()))
+
+
+def test_graphs_are_stored_without_a_second_copy_of_the_text(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        run = make_run(store)
+        store.add_result(run, pair("c1"), comparison=comparison("effusion here", "effusion"))
+        raw = store._db.execute("SELECT reference_graph_json FROM cases").fetchone()[0]
+        assert "effusion here" not in raw
+        case = store.case(run, "c1")
+        # the pair's text is what the graph is read back with
+        assert case.reference_graph.text == case.reference_text == "effusion"
+        assert [n.key for n in case.reference_graph.nodes()] == ["effusion"]
