@@ -125,15 +125,17 @@ class PackMatcher:
         # pattern gets its own Matcher, run only on docs whose text passes a superset test.
         self.open = Matcher(nlp.vocab)
         self.guarded: list[tuple[Callable[[str], bool], Any]] = []
+        by_guard: dict[Callable[[str], bool], Any] = {}
         for i, entity in enumerate(pack.relations.entities if concepts else ()):
             key = self._register(f"O:{i}", ("open", entity))
             guard = _prefilter(entity.pattern[0])
             if guard is None:
                 self.open.add(key, [list(entity.pattern)])
-            else:
-                matcher = Matcher(nlp.vocab)
-                matcher.add(key, [list(entity.pattern)])
-                self.guarded.append((guard, matcher))
+                continue
+            if guard not in by_guard:  # patterns sharing a guard share one Matcher pass
+                by_guard[guard] = Matcher(nlp.vocab)
+                self.guarded.append((guard, by_guard[guard]))
+            by_guard[guard].add(key, [list(entity.pattern)])
 
     def _register(self, name: str, kind: tuple[str, Any]) -> str:
         self.kinds[self.nlp.vocab.strings.add(name)] = kind
@@ -243,20 +245,22 @@ class PackMatcher:
 
 
 _CASELESS = {"LOWER", "NORM"}
-_NUMBER: Any = None
+_NUMBER_WORDS: frozenset[str] | None = None
+_DIGIT = __import__("re").compile(r"\d")
+_WORD = __import__("re").compile(r"[^\W\d_]+")
 
 
 def _has_digit(text: str) -> bool:
     """Superset test for English LIKE_NUM tokens: a digit, or one of spaCy's number words."""
-    global _NUMBER
-    if _NUMBER is None:
-        import re
-
+    global _NUMBER_WORDS
+    if _DIGIT.search(text):
+        return True
+    if _NUMBER_WORDS is None:
         from spacy.lang.en import lex_attrs
 
-        words = [*lex_attrs._num_words, *getattr(lex_attrs, "_ordinal_words", [])]
-        _NUMBER = re.compile(r"\d|\b(" + "|".join(map(re.escape, words)) + r")\b", re.I)
-    return _NUMBER.search(text) is not None
+        _NUMBER_WORDS = frozenset([*lex_attrs._num_words,
+                                   *getattr(lex_attrs, "_ordinal_words", [])])
+    return not _NUMBER_WORDS.isdisjoint(_WORD.findall(text.lower()))
 
 
 def _prefilter(first: dict[str, Any]) -> Callable[[str], bool] | None:
