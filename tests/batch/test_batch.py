@@ -138,3 +138,20 @@ def test_unknown_rubric_is_a_config_error(tmp_path: Path, pack_dir: Path) -> Non
     root = make_folder(tmp_path / "in", 1)
     with pytest.raises(ConfigError, match="completness.*did you mean 'completeness'"):
         run_batch(root, settings(pack_dir, rubrics=("completness",)), db=tmp_path / "x.sqlite")
+
+
+def test_manifest_with_inline_texts(tmp_path: Path, pack_dir: Path) -> None:
+    import json
+
+    manifest = tmp_path / "pairs.jsonl"
+    rows = [{"id": "a", "reference": "effusion", "candidate": "effusion too", "source": "m1"},
+            {"id": "b", "reference": "effusion", "candidate": "   ", "source": "m1"},
+            {"id": "a", "reference": "effusion", "candidate": "other", "source": "m2"}]
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    db = tmp_path / "run.sqlite"
+    report = run_batch(manifest, settings(pack_dir), db=db)
+    assert report.processed == 3 and report.failures == {"empty file": 2}
+    with Store(db) as store:
+        assert store.sources(report.run_id) == ["m1", "m2"]
+        assert store.case(report.run_id, "a", source="m2").candidate_text == "other"
+        assert store.case(report.run_id, "b", source="m1").error.startswith("empty file: b")
