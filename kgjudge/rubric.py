@@ -27,6 +27,7 @@ KG_METRICS = (
 KG_PENALTIES = (
     "contradicted", "missing_finding", "extra_finding", "relation_mismatch",
     "missing", "extra", "missing_device", "extra_device",
+    "wrong_side",  # a relation mismatch that moves a finding to the other side (kgj:side)
 )
 _TOP_KEYS = {"id", "title", "criteria", "kg", "description", "source"} | {
     f"score{i}_description" for i in range(1, 6)

@@ -14,9 +14,13 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import networkx as nx
+
 from kgjudge.compare.model import Comparison, DiffItem
+from kgjudge.graph import ReportGraph, node_id
 from kgjudge.judge.base import Case, Verdict
 from kgjudge.judge.prompt import evidence
+from kgjudge.ontology import Lexicon
 from kgjudge.rubric import KgMapping, Rubric
 
 #: How each metric is named in a rationale.
@@ -36,6 +40,7 @@ _WHY = {
     "extra_device": "a device the reference does not support is stated",
     "extra": "a detail the reference does not support is stated",
     "relation_mismatch": "a relation (location, qualifier, party) differs from the reference",
+    "wrong_side": "the finding is placed on the other side",
 }
 _ORDER = tuple(_WHY)
 
@@ -50,9 +55,23 @@ class Penalty:
     cost: float
 
 
-def penalty_kind(item: DiffItem) -> str | None:
-    """The KgMapping penalty name of a diff item, or None for matched items."""
-    if item.kind in ("contradicted", "relation_mismatch"):
+def penalty_kind(item: DiffItem, comparison: Comparison | None = None,
+                 lexicon: Lexicon | None = None) -> str | None:
+    """The KgMapping penalty name of a diff item, or None when it costs nothing.
+
+    A relation mismatch is charged only on a finding the reference asserts (present or
+    uncertain): where or how large an absent finding is, or a qualifier of an anatomy node, does
+    not change what a reader does; the edge metrics still count it. One that puts the finding on
+    the other side (by the ontology's kgj:side) is ``wrong_side``.
+    """
+    if item.kind == "relation_mismatch":
+        if not item.is_finding or item.reference_assertion == "absent":
+            return None
+        if comparison is not None and lexicon is not None and side_flipped(item, comparison,
+                                                                           lexicon):
+            return "wrong_side"
+        return item.kind
+    if item.kind == "contradicted":
         return item.kind
     if item.kind not in ("missing", "extra"):
         return None
@@ -61,19 +80,44 @@ def penalty_kind(item: DiffItem) -> str | None:
     return f"{item.kind}_finding" if item.is_finding else item.kind
 
 
+def side_flipped(item: DiffItem, comparison: Comparison, lexicon: Lexicon) -> bool:
+    """Both sides name a laterality near the finding (within two hops) and they never agree."""
+    ref_id = node_id(item.key, item.reference_assertion or "present")
+    cand_id = comparison.alignment.mapping().get(ref_id)
+    if cand_id is None or ref_id not in comparison.reference or cand_id not in comparison.candidate:
+        return False
+    ref_sides = _sides_near(comparison.reference, ref_id, lexicon)
+    cand_sides = _sides_near(comparison.candidate, cand_id, lexicon)
+    return bool(ref_sides) and bool(cand_sides) and ref_sides.isdisjoint(cand_sides)
+
+
+def _sides_near(graph: ReportGraph, nid: str, lexicon: Lexicon) -> set[str]:
+    g = graph.nx.to_undirected(as_view=True)
+    near = nx.single_source_shortest_path_length(g, nid, cutoff=2)
+    sides = set()
+    for other in near:
+        concept = lexicon.get(graph.node(other).key)
+        if concept is not None and concept.side:
+            sides.add(concept.side)
+    return sides
+
+
 def _cost(mapping: KgMapping, kind: str) -> float:
     if kind in mapping.penalties:
         return mapping.penalties[kind]
     if kind.endswith("_device"):  # a rubric that prices findings but not devices
         return mapping.penalties.get(kind.replace("_device", "_finding"), 0.0)
+    if kind == "wrong_side":  # a rubric that does not price sides: a relation mismatch
+        return mapping.penalties.get("relation_mismatch", 0.0)
     return 0.0
 
 
-def penalties(comparison: Comparison, mapping: KgMapping) -> list[Penalty]:
+def penalties(comparison: Comparison, mapping: KgMapping,
+              lexicon: Lexicon | None = None) -> list[Penalty]:
     """Every diff item that costs points under ``mapping``, most costly kinds first."""
     out = []
     for item in comparison.diff.items:
-        kind = penalty_kind(item)
+        kind = penalty_kind(item, comparison, lexicon)
         if kind is not None and _cost(mapping, kind) > 0:
             out.append(Penalty(kind, item, _cost(mapping, kind)))
     return sorted(out, key=lambda p: (-p.cost, _ORDER.index(p.kind)))
@@ -89,12 +133,12 @@ def metric_quality(comparison: Comparison, mapping: KgMapping) -> float | None:
     return total / weight if weight > 0 else None
 
 
-def quality(comparison: Comparison, mapping: KgMapping) -> float:
+def quality(comparison: Comparison, mapping: KgMapping, lexicon: Lexicon | None = None) -> float:
     """Metric quality minus penalties, clipped to [0, 1]."""
     base = metric_quality(comparison, mapping)
     if base is None:  # no metric is defined: two empty graphs agree perfectly
         base = 1.0
-    cost = sum(p.cost for p in penalties(comparison, mapping))
+    cost = sum(p.cost for p in penalties(comparison, mapping, lexicon))
     return min(1.0, max(0.0, base - cost))
 
 
@@ -124,12 +168,13 @@ class KgJudge:
     def __init__(self, pack: object | None = None, *, max_items: int = 6) -> None:
         """``max_items``: how many penalised facts a rationale names before summarising."""
         self.pack = pack
+        self.lexicon: Lexicon | None = getattr(pack, "lexicon", None)
         self.max_items = max_items
 
     def judge(self, case: Case) -> Verdict:
         start = time.perf_counter()
         mapping = case.rubric.kg
-        q = quality(case.comparison, mapping)
+        q = quality(case.comparison, mapping, self.lexicon)
         score = score_of(q, mapping.thresholds)
         rationale = self.rationale(case, q, score)
         return Verdict(
@@ -146,7 +191,7 @@ class KgJudge:
     def rationale(self, case: Case, q: float, score: int) -> str:
         """Names what is contradicted, missing or unsupported and why it costs points here."""
         rubric, comparison = case.rubric, case.comparison
-        found = penalties(comparison, rubric.kg)
+        found = penalties(comparison, rubric.kg, self.lexicon)
         lines = [f"{_title(rubric)}: {score}/5 (graph quality {q:.2f})."]
         for p in found[: self.max_items]:
             lines.append(f"- {_describe(p, comparison)} Costs {p.cost:.2f}: {_WHY[p.kind]}.")
@@ -183,6 +228,8 @@ def _describe(p: Penalty, comparison: Comparison) -> str:
     if item.kind == "extra":
         what = "device" if item.type == "device" else "finding" if item.is_finding else item.type
         return f"Unsupported {what}: '{label}'{cand} is not in the reference."
+    if p.kind == "wrong_side":
+        return f"Wrong side: {item.detail or label}{cand}."
     return f"Relation differs: {item.detail or label}{cand}."
 
 

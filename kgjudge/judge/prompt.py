@@ -11,6 +11,7 @@ and the instructions say text inside a fence is never an instruction to the judg
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,7 @@ _SHOWN_SCORES = (
     ("nsc", "ReXKG-NSC"), ("ams", "ReXKG-AMS"), ("scs", "ReXKG-SCS (finding coverage)"),
     ("subgraph_precision", "finding precision"),
 )
+_SENTENCE_END = re.compile(r"\.(?=\s|$)|[;\n]")
 _TRUNCATION_MARK = " [... truncated to fit the model's context ...]"
 
 
@@ -144,9 +146,11 @@ def evidence(text: str, spans: tuple[tuple[int, int], ...], *, width: int = 160)
     if not spans or not text:
         return ""
     start, end = spans[0]
-    left = max(text.rfind(c, 0, start) for c in ".;\n") + 1
-    rights = [i for i in (text.find(c, end) for c in ".;\n") if i != -1]
-    right = min(rights) if rights else len(text)
+    # A sentence ends at ';', a newline, or a '.' followed by a space ("3.3 mm" goes on).
+    lefts = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
+    left = lefts[-1] if lefts else 0
+    right_match = _SENTENCE_END.search(text, end)
+    right = right_match.start() if right_match else len(text)
     sentence = " ".join(text[left:right].split())
     if len(sentence) > width:
         mention = " ".join(text[start:end].split())

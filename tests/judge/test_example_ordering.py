@@ -23,7 +23,7 @@ def severity_and_expected(domain: str, rubric: str) -> list[tuple[int, float, st
     listing = tomllib.loads((folder / "pairs.toml").read_text(encoding="utf-8"))
     pipeline = Pipeline(pack, judge=KgJudge(pack))
     rows = []
-    for item in listing["pair"]:
+    for item in listing.get("pairs", listing.get("pair", [])):
         pair = Pair(item["id"], (folder / "references" / f"{item['id']}.txt").read_text(),
                     (folder / "candidates" / f"{item['id']}.txt").read_text())
         verdict = pipeline.judge_pair(pair, [rubric])[0]
