@@ -105,3 +105,57 @@ def test_judge_many_keeps_order(rubrics) -> None:  # noqa: ANN001
 def test_unknown_backend_lists_known_ones() -> None:
     with pytest.raises(ConfigError, match="known: kg, openai, hf"):
         get_judge("vllm")
+
+
+def sided_comparison(ref_side: str, cand_side: str, assertion: str = "present"):  # noqa: ANN201
+    """Pneumothorax modified by a side in each graph, aligned, with one relation mismatch."""
+    from kgjudge.compare.model import Alignment, Comparison, DiffItem, GraphDiff
+    from kgjudge.graph import ReportGraph
+    from kgjudge.ontology import Concept, Lexicon
+
+    graphs = []
+    for side in (ref_side, cand_side):
+        text = f"{side} pneumothorax"
+        g = ReportGraph(text=text)
+        finding = g.add_node("pneumothorax", "observation", assertion=assertion,
+                             span=(len(side) + 1, len(text)))
+        g.add_edge(g.add_node(side, "modifier", span=(0, len(side))), "modify", finding)
+        graphs.append(g)
+    item = DiffItem(kind="relation_mismatch", key="pneumothorax", label="pneumothorax",
+                    type="observation", is_finding=True, reference_assertion=assertion,
+                    candidate_assertion=assertion, candidate_spans=((0, len(cand_side)),),
+                    detail=f"pneumothorax: {ref_side} in the reference, "
+                           f"{cand_side} in the response")
+    pid = f"pneumothorax|{assertion}"
+    comp = Comparison(graphs[0], graphs[1], Alignment(pairs=((pid, pid, 1.0),)),
+                      comparisons.scores(), GraphDiff((item,)))
+    lexicon = Lexicon("https://x#", {s: Concept(s, f"https://x#{s}", "modifier", s, side=s)
+                                     for s in ("left", "right")})
+    return comp, lexicon
+
+
+def test_wrong_side_is_priced_apart_from_other_relation_mismatches() -> None:
+    from types import SimpleNamespace
+
+    from kgjudge.judge.kg import penalties
+
+    mapping = KgMapping(weights={"node_f1": 1.0},
+                        penalties={"relation_mismatch": 0.1, "wrong_side": 0.3})
+    flipped, lexicon = sided_comparison("right", "left")
+    assert [p.kind for p in penalties(flipped, mapping, lexicon)] == ["wrong_side"]
+    assert quality(flipped, mapping, lexicon) == pytest.approx(0.7)
+    assert quality(flipped, mapping) == pytest.approx(0.9)  # without an ontology: a mismatch
+    same, lexicon = sided_comparison("right", "right")
+    assert [p.kind for p in penalties(same, mapping, lexicon)] == ["relation_mismatch"]
+    pack = SimpleNamespace(lexicon=lexicon, name="test")
+    text = KgJudge(pack).judge(make_case(lambda: flipped)).rationale
+    assert "Wrong side: pneumothorax: right in the reference, left in the response" in text
+
+
+def test_relation_mismatch_of_an_absent_finding_costs_nothing() -> None:
+    from kgjudge.judge.kg import penalties
+
+    mapping = KgMapping(weights={"node_f1": 1.0}, penalties={"relation_mismatch": 0.1,
+                                                             "wrong_side": 0.3})
+    absent, lexicon = sided_comparison("right", "left", assertion="absent")
+    assert penalties(absent, mapping, lexicon) == []
