@@ -16,6 +16,7 @@ the recipe, the data hashes, the training log and an evaluation report beside it
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -136,7 +137,8 @@ def train(pack: DomainPack, recipe: Recipe, records: list[dict[str, Any]], out: 
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
-    trainer.train()
+    with contextlib.redirect_stdout(sys.stderr):  # the trainer prints its logs; stdout is data
+        trainer.train()
     elapsed = time.perf_counter() - start
     adapter = out / "adapter"
     trainer.model.save_pretrained(adapter)

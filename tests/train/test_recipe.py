@@ -70,3 +70,15 @@ def test_unknown_edit_kind_in_severity(tmp_path: Path) -> None:
 def test_missing_recipe_names_the_fix(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="docs/training.md"):
         load_recipe(tmp_path / "nope.toml")
+
+
+def test_scaffolded_pack_has_a_valid_recipe(tmp_path: Path) -> None:
+    from kgjudge.domain import load_pack
+    from kgjudge.scaffold import write_pack
+    from kgjudge.train.recipe import recipe_for
+
+    write_pack("fresh", tmp_path / "fresh")
+    pack = load_pack(tmp_path / "fresh")
+    assert pack.recipe_path == (tmp_path / "fresh" / "recipe.toml").resolve()
+    recipe = recipe_for(pack)
+    assert recipe.domain == "fresh" and recipe.lora.target_modules
