@@ -244,17 +244,18 @@ async def test_scrolling_one_document_scrolls_the_other(run_data: RunData) -> No
         assert candidate.scroll_y == candidate.max_scroll_y
 
 
-async def test_works_at_80x24(run_data: RunData) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (240, 70)])
+async def test_works_small_and_large(run_data: RunData, size: tuple[int, int]) -> None:
     app = ReviewApp(run_data)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         case = await open_case(pilot, row=1)
         for view in case.query(DocumentView):
-            assert view.size.height >= 3 and view.size.width >= 20
+            assert view.size.height >= 10 and view.size.width >= size[0] // 2 - 4
         await pilot.press("o")
         await pilot.pause()
         save = app.screen.query_one("#override-save")
-        assert save.region.bottom <= 24 and save.region.height > 0
+        assert save.region.bottom <= size[1] and save.region.height > 0
 
 
 async def test_help_lists_keys_and_keymap_remaps(run_data: RunData) -> None:
@@ -312,3 +313,34 @@ async def test_quick_filter_keys_each_advance(run_data: RunData) -> None:
         assert queue.filter_id == "contradictions"
         assert str(queue.query_one("Select").value) == "contradictions"
         assert all(run_data.row(k).contradictions > 0 for k in queue.shown_keys)
+
+
+async def test_failed_case_and_second_source_open(sample_db: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from kgjudge.judge.base import Pair
+    from kgjudge.store import Store
+
+    with Store(sample_db) as store:
+        run_id = store.latest_run().id
+        store.add_case(run_id, Pair("case00000", "ref text", "", source="modelB"),
+                       error="InputError: candidates/case00000.txt is empty")
+    monkeypatch.setenv("KGJUDGE_USER", "ana")
+    data = RunData.open(sample_db)
+    app = ReviewApp(data)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        queue = app.screen
+        assert [c for c, _ in queue._columns][:2] == ["id", "source"]
+        failed = ("modelB", "case00000")
+        assert data.row(failed).status == "error"
+        queue.set_filter("unscored")
+        await pilot.pause()
+        case = await open_case(pilot, row=queue.shown_keys.index(failed))
+        assert case.key == failed
+        assert "is empty" in case.detail.error
+        await pilot.press("o", "1", "enter", *"empty output", "enter")
+        await pilot.pause()
+        stored = data.store.overrides(data.run.id)
+        assert [(o.source, o.case_id, o.new_score) for o in stored] == [("modelB", "case00000", 1)]
+        assert not data.row(("candidates", "case00000")).overridden
+    data.store.close()

@@ -36,3 +36,13 @@ def test_usage_errors_exit_2(argv: list[str], message: str, tmp_path: Path,
     ref.write_text("No effusion.", encoding="utf-8")
     assert main([a.format(ref=ref) for a in argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_building_the_cli_does_not_import_textual() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, kgjudge.cli; kgjudge.cli.build_parser(); "
+            "print('textual' in sys.modules, 'kgjudge.tui.app' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
