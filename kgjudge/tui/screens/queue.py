@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Select, Static
 
@@ -65,7 +66,7 @@ class QueueScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with _bar():
+        with Horizontal(id="queue-bar"):
             yield Select([(label, fid) for fid, label in FILTERS.items()], value="all",
                          allow_blank=False, id="queue-filter")
             yield Static(id="queue-count")
@@ -200,12 +201,6 @@ class QueueScreen(Screen[None]):
 
     def action_focus_table(self) -> None:
         self.query_one(CaseTable).focus()
-
-
-def _bar():  # noqa: ANN202 - a container context manager
-    from textual.containers import Horizontal
-
-    return Horizontal(id="queue-bar")
 
 
 def _shown(value: object) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Center, VerticalScroll
@@ -43,12 +45,16 @@ class WelcomeScreen(Screen[None]):
     """
 
     class Judged(Message):
-        def __init__(self, store: object, run_id: int) -> None:
+        """The pair was judged into run ``run_id`` of the store at ``store``."""
+
+        def __init__(self, store: Path, run_id: int) -> None:
             super().__init__()
             self.store = store
             self.run_id = run_id
 
     class Failed(Message):
+        """Judging failed; ``error`` says why."""
+
         def __init__(self, error: str) -> None:
             super().__init__()
             self.error = error
@@ -88,7 +94,7 @@ class WelcomeScreen(Screen[None]):
     def on_welcome_screen_judged(self, message: Judged) -> None:
         from kgjudge.tui.data import RunData
 
-        data = RunData.open(message.store, message.run_id)  # type: ignore[arg-type]
+        data = RunData.open(message.store, message.run_id)
         if data is not None:
             self.app.open_run(data, open_first=True)  # type: ignore[attr-defined]
 
