@@ -5,6 +5,8 @@ candidates made by realistic perturbations (drop a sentence, swap left/right, ne
 another report with the same problem list), as if several models had written them. In one run:
 
 - ROUGE-L (rouge-score's RougeScorer(['rougeL'])) on every pair: the baseline;
+  the methods take turns chunk by chunk and are timed in CPU time of this process, so that other
+  load on a shared machine neither favours nor penalises one of them;
 - kgjudge, uncached: extract the reference and the candidate, compare (scores + diff);
 - kgjudge, reference cache: Pipeline.compare_pair, which extracts each reference once;
 - the split of kgjudge's time between extraction and comparison;
@@ -105,10 +107,24 @@ def make_pairs(reports: list[tuple[str, str]], n_pairs: int, *,
 
 
 def timed(run: Callable[[], object]) -> float:
+    """CPU seconds of this process spent in ``run`` (robust on a shared machine)."""
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     run()
-    return time.perf_counter() - start
+    return time.process_time() - start
+
+
+def interleaved(runs: dict[str, Callable[[list], object]], pairs: list,
+                chunks: int = 10) -> dict[str, float]:
+    """CPU seconds per method over all pairs, the methods taking turns chunk by chunk so that
+    a change in machine load touches them alike."""
+    totals = dict.fromkeys(runs, 0.0)
+    size = -(-len(pairs) // chunks)
+    for start in range(0, len(pairs), size):
+        chunk = pairs[start:start + size]
+        for name, run in runs.items():
+            totals[name] += timed(lambda run=run, chunk=chunk: run(chunk))
+    return totals
 
 
 def rouge_pass(pairs: Iterable[tuple[str, str]]) -> float:
@@ -126,27 +142,42 @@ def uncached_pass(pack, extractor, pairs, clock: dict[str, float]) -> float:  # 
 
     total = 0.0
     for reference, candidate in pairs:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         r, c = extractor.extract(reference), extractor.extract(candidate)
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         scores = compare(r, c, lexicon=pack.lexicon, settings=pack.compare,
                          finding_roots=pack.finding_roots).scores
         clock["extract"] += t1 - t0
-        clock["compare"] += time.perf_counter() - t1
+        clock["compare"] += time.process_time() - t1
         total += scores.nsc
     return total
 
 
-def cached_pass(pack, extractor, pairs) -> float:  # noqa: ANN001
+def cached_pass(pack, extractor, pairs, pipeline=None) -> float:  # noqa: ANN001
     from kgjudge.judge.base import Pair
     from kgjudge.pipeline import Pipeline
 
-    pipeline = Pipeline(pack, extractor=extractor, cache_size=64)
+    pipeline = pipeline or Pipeline(pack, extractor=extractor, cache_size=64)
     total = 0.0
     for i, (reference, candidate) in enumerate(pairs):
         total += pipeline.compare_pair(Pair(id=str(i), reference=reference,
                                             candidate=candidate)).scores.nsc
     return total
+
+
+def compare_only(pack, extractor, pairs) -> dict[str, float]:  # noqa: ANN001
+    """CPU ms per pair of compare alone on extracted graphs: with the diff and scores only."""
+    from kgjudge.compare import compare
+
+    graphs = [(extractor.extract(r), extractor.extract(c)) for r, c in pairs]
+    options = {"lexicon": pack.lexicon, "settings": pack.compare,
+               "finding_roots": pack.finding_roots}
+    out = {}
+    for name, diff in (("compare_with_diff_ms", True), ("compare_scores_only_ms", False)):
+        seconds = timed(lambda diff=diff: [compare(r, c, diff=diff, **options)
+                                           for r, c in graphs])
+        out[name] = round(seconds / len(graphs) * 1000, 3)
+    return out
 
 
 def peak_memory(pack, extractor, pairs) -> int:  # noqa: ANN001
@@ -185,11 +216,19 @@ def main() -> int:
     rouge_pass(pairs[:20])
     uncached_pass(pack, extractor, pairs[:20], {"extract": 0.0, "compare": 0.0})
 
+    from kgjudge.pipeline import Pipeline
+
     n = len(pairs)
     clock = {"extract": 0.0, "compare": 0.0}
-    rouge_s = timed(lambda: rouge_pass(pairs))
-    uncached_s = timed(lambda: uncached_pass(pack, extractor, pairs, clock))
-    cached_s = timed(lambda: cached_pass(pack, extractor, pairs))
+    pipeline = Pipeline(pack, extractor=extractor, cache_size=64)
+    wall = time.perf_counter()
+    cpu = interleaved({
+        "rouge": rouge_pass,
+        "uncached": lambda chunk: uncached_pass(pack, extractor, chunk, clock),
+        "cached": lambda chunk: cached_pass(pack, extractor, chunk, pipeline),
+    }, pairs)
+    wall = time.perf_counter() - wall
+    rouge_s, uncached_s, cached_s = cpu["rouge"], cpu["uncached"], cpu["cached"]
     figures = {
         "pairs": n, "domain": pack.name, "setup_s": round(setup, 2),
         "rouge_l_pairs_per_s": round(n / rouge_s, 1),
@@ -200,7 +239,10 @@ def main() -> int:
         "extract_ms_per_document": round(clock["extract"] / (2 * n) * 1000, 3),
         "compare_ms_per_pair": round(clock["compare"] / n * 1000, 3),
         "rouge_ms_per_pair": round(rouge_s / n * 1000, 3),
+        "timing": "CPU time of this process, methods interleaved in 10 chunks",
+        "wall_s": round(wall, 1),
     }
+    figures.update(compare_only(pack, extractor, pairs[:500]))
     if not args.skip_memory:
         quarter = peak_memory(pack, extractor, pairs[: max(1, n // 4)])
         full = peak_memory(pack, extractor, pairs)
