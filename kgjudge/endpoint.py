@@ -180,6 +180,10 @@ class Endpoint:
                 raise JudgeTimeout(f"{self._where(path)} did not answer within "
                                    f"{self.settings.timeout_s:g}s; raise timeout_s or lower "
                                    f"the load") from None
+            except httpx.HTTPError as e:  # a bad URL, a proxy error: not worth retrying
+                raise JudgeError(f"request to {self._where(path)} failed: {type(e).__name__}: "
+                                 f"{self._redact(str(e))}; check base_url (e.g. "
+                                 f"http://127.0.0.1:8000/v1)") from None
             if response.status_code in _RETRY_STATUS and attempt + 1 < attempts:
                 self._sleep(attempt, response.headers.get("retry-after"))
                 continue

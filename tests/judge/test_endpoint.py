@@ -193,3 +193,11 @@ def test_openai_judge_unscored_and_error_verdicts() -> None:
     server = Recorder([(404, {"error": "model 'base' not found"})])
     verdict = OpenAIJudge(None, endpoint=endpoint(server), model="base").judge(make_case())
     assert verdict.status == "error" and "404" in verdict.error and KEY not in verdict.error
+
+
+def test_bad_url_is_a_judge_error_not_a_crash() -> None:
+    ep = Endpoint(EndpointSettings(base_url="127.0.0.1:1/v1", max_retries=0))
+    with pytest.raises(JudgeError, match="check base_url"):
+        ep.chat([{"role": "user", "content": "x"}], model="m")
+    verdict = OpenAIJudge(None, endpoint=ep, model="m").judge(make_case())
+    assert verdict.status == "error" and "check base_url" in verdict.error
