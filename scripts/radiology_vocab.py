@@ -190,17 +190,22 @@ def check(ontology: Path) -> None:
     for c in lex.ids:
         prefs = [l for k, l in lex.labels[c] if k == "pref"]
         if len(prefs) != 1:
-            print(f"{c}: {len(prefs)} prefLabels"); problems += 1
+            print(f"{c}: {len(prefs)} prefLabels")
+            problems += 1
         if lex.type_of(c) is None:
-            print(f"{c}: no type"); problems += 1
+            print(f"{c}: no type")
+            problems += 1
         for b in lex.broader[c]:
             if b not in lex.broader:
-                print(f"{c}: broader {b} is not a concept"); problems += 1
+                print(f"{c}: broader {b} is not a concept")
+                problems += 1
         if c in lex.ancestors(c):
-            print(f"{c}: broader cycle"); problems += 1
+            print(f"{c}: broader cycle")
+            problems += 1
     for form, cs in sorted(lex.surface_forms().items()):
         if len(cs) > 1:
-            print(f"label clash {form!r}: {sorted(cs)}"); problems += 1
+            print(f"label clash {form!r}: {sorted(cs)}")
+            problems += 1
     counts = Counter(lex.type_of(c) for c in lex.ids)
     print(f"{len(lex.ids)} concepts: " + ", ".join(f"{t} {n}" for t, n in counts.most_common()))
     print(f"{sum(len(v) for v in lex.labels.values())} labels; {problems} problems")
@@ -289,7 +294,9 @@ def mesh_concept(term: str, mapping: dict[str, str]) -> str | None:
 def evaluate(rows, top: int, show: str = "") -> None:
     ex = MiniExtractor()
     mapping = load_mapping()
-    hit: Counter[str] = Counter(); hit_u: Counter[str] = Counter(); total: Counter[str] = Counter()
+    hit: Counter[str] = Counter()
+    hit_u: Counter[str] = Counter()
+    total: Counter[str] = Counter()
     unmapped: Counter[str] = Counter()
     misses: dict[str, list[str]] = {}
     normal = fp = 0
@@ -300,8 +307,8 @@ def evaluate(rows, top: int, show: str = "") -> None:
         ents = ex.extract(text)
         present = {c for c, _, a, _ in ents if a == "present"}
         maybe = present | {c for c, _, a, _ in ents if a == "uncertain"}
-        closure = lambda cs: cs | {a for c in cs for a in ex.lex.ancestors(c)}
-        pc, mc = closure(present), closure(maybe)
+        pc = present | {a for c in present for a in ex.lex.ancestors(c)}
+        mc = maybe | {a for c in maybe for a in ex.lex.ancestors(c)}
         if r["MeSH"].strip() == "normal":
             normal += 1
             bad = {(c, s) for c, t, a, s in ents if a == "present" and t in FINDING_TYPES}
@@ -335,6 +342,7 @@ def evaluate(rows, top: int, show: str = "") -> None:
         print(f"  {head:45s} {hit[head] / k:.2f} {hit_u[head] / k:.2f} {k}")
     if show:
         import random
+
         random.seed(0)
         pool = fp_examples.get(show) or misses.get(show) or []
         for t in random.sample(pool, min(8, len(pool))):
