@@ -8,9 +8,9 @@ findings + impressions, cycled; or the pack's example references when that file 
 candidates are perturbed copies (a sentence dropped, a negation added, left/right swapped, a
 sentence from another report added, or unchanged). Then runs the real CLI in a subprocess once per
 ``--jobs`` value on a fresh store, sampling the resident memory of the whole process tree
-(/proc) every 0.1 s. Baseline, in the same run, right before each batch run: a bare
-in-process loop of Pipeline.compare_pair + judge on the first ``--baseline`` pairs (no files,
-no store, no workers); the batch figures are
+(/proc) every 0.1 s, and its CPU time (user + system, workers included). Baseline, in the same
+run, right before each batch run: a bare in-process loop of Pipeline.compare_pair + judge on the
+first ``--baseline`` pairs (no files, no store, no workers); the batch figures are
 reported as ratios to it. Linux only (reads /proc).
 """
 
@@ -20,6 +20,7 @@ import argparse
 import csv
 import os
 import random
+import resource
 import re
 import subprocess
 import sys
@@ -96,8 +97,13 @@ def tree_memory_mb(pid: int) -> tuple[float, float]:
 
 
 def run_batch(root: Path, domain: str, jobs: int, db: Path
-              ) -> tuple[float, tuple[float, float], int, str]:
-    """(wall seconds, peak tree (RSS, PSS) MB, exit code, last stderr lines) of one CLI run."""
+              ) -> tuple[float, float, tuple[float, float], int, str]:
+    """(wall s, CPU s, peak tree (RSS, PSS) MB, exit code, last stderr lines) of one CLI run.
+
+    CPU seconds are user + system of the CLI and its workers (reaped children), so they do not
+    depend on how busy a shared machine is; wall seconds do.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     cmd = [sys.executable, "-m", "kgjudge", "batch", str(root), "--domain", domain,
            "--db", str(db), "--out", str(db.with_suffix(".csv")), "--jobs", str(jobs)]
     start = time.perf_counter()
@@ -115,11 +121,14 @@ def run_batch(root: Path, domain: str, jobs: int, db: Path
     _, err = proc.communicate()
     wall = time.perf_counter() - start
     sampler.join()
-    return wall, (peak[0], peak[1]), proc.returncode, "\n".join(err.strip().splitlines()[-4:])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, (peak[0], peak[1]), proc.returncode, "\n".join(err.strip().splitlines()[-4:])
 
 
-def baseline(root: Path, domain: str, n: int) -> float:
-    """Pairs per second of a bare in-process Pipeline loop over the first n pairs."""
+def baseline(root: Path, domain: str, n: int) -> tuple[float, float]:
+    """(pairs per wall second, pairs per CPU second) of a bare in-process Pipeline loop over
+    the first n pairs."""
     from kgjudge.batch import BatchSettings, PipelineProcessor
     from kgjudge.judge.base import Pair
 
@@ -129,10 +138,12 @@ def baseline(root: Path, domain: str, n: int) -> float:
     pairs = [Pair(id=p.stem, reference=p.read_text(encoding="utf-8"),
                   candidate=(root / "candidates" / p.name).read_text(encoding="utf-8"))
              for p in names]
-    start = time.perf_counter()
+    processor.judge(pairs[0], processor.compare(pairs[0]), rubrics)  # build the lazy parts
+    start, cpu = time.perf_counter(), time.process_time()
     for pair in pairs:
         processor.judge(pair, processor.compare(pair), rubrics)
-    return len(pairs) / (time.perf_counter() - start)
+    return (len(pairs) / (time.perf_counter() - start),
+            len(pairs) / (time.process_time() - cpu))
 
 
 def main() -> int:
@@ -155,15 +166,17 @@ def main() -> int:
     failed = False
     for jobs in args.jobs:
         # The machine is shared: measure the baseline right before each run, not once.
-        base = baseline(root, args.domain, args.baseline)
+        base, base_cpu = baseline(root, args.domain, args.baseline)
         db = work / f"run-jobs{jobs}.sqlite"
         db.unlink(missing_ok=True)
-        wall, peak, code, tail = run_batch(root, args.domain, jobs, db)
-        rate = args.pairs / wall
-        print(f"baseline (bare Pipeline loop, in-process, {args.baseline} pairs): "
-              f"{base:.1f} pairs/s; batch --jobs {jobs}: {wall:.1f} s, {rate:.1f} pairs/s "
-              f"({rate / base:.2f}x baseline), peak memory of all processes: "
-              f"PSS {peak[1]:.0f} MB, RSS {peak[0]:.0f} MB; exit {code}", flush=True)
+        wall, cpu, peak, code, tail = run_batch(root, args.domain, jobs, db)
+        rate, cpu_rate = args.pairs / wall, args.pairs / cpu
+        print(f"--jobs {jobs}: {wall:.1f} s wall, {rate:.1f} pairs/s "
+              f"({rate / base:.2f}x the baseline's {base:.1f}); {cpu:.1f} CPU s, "
+              f"{cpu_rate:.1f} pairs per CPU s ({cpu_rate / base_cpu:.2f}x the baseline's "
+              f"{base_cpu:.1f}); peak memory of all processes: PSS {peak[1]:.0f} MB, "
+              f"RSS {peak[0]:.0f} MB; exit {code}; load average {os.getloadavg()[0]:.1f}",
+              flush=True)
         if code not in (0, 1):
             print(tail, file=sys.stderr)
         failed |= peak[1] >= LIMIT_MB or code not in (0, 1)
