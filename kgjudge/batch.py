@@ -62,9 +62,13 @@ class BatchSettings:
     processor: str = "kgjudge.batch:PipelineProcessor"
     """'module:factory' called as factory(settings) in each worker (tests inject fakes here)."""
 
-    def config(self, input_path: str, pack_hash: str, rubrics: Iterable[str]) -> dict[str, Any]:
-        """The part of the settings that changes results (what resume matches on)."""
-        return {"input": input_path, "domain": self.domain, "pack_hash": pack_hash,
+    def config(self, input_path: str, pack: DomainPack, rubrics: Iterable[str]) -> dict[str, Any]:
+        """The part of the settings that changes results (what resume matches on).
+
+        The pack is named by its folder, so 'radiology' and 'domains/radiology' resume the same
+        run, and by its content hash, so an edited pack starts a new one.
+        """
+        return {"input": input_path, "domain": str(pack.path), "pack_hash": pack.content_hash,
                 "rubrics": list(rubrics), "backend": self.backend,
                 "judge_options": self.judge_options, "extractor": self.extractor,
                 "max_bytes": self.max_bytes, "processor": self.processor}
@@ -342,7 +346,7 @@ def open_run(store: Store, input_path: Path, settings: BatchSettings, pack: Doma
              rubrics: list[str]) -> int:
     """The run with this configuration (resumed), or a new one."""
     source = str(input_path.resolve())
-    config = settings.config(source, pack.content_hash, rubrics)
+    config = settings.config(source, pack, rubrics)
     found = store.find_run(config_hash(config))
     if found is not None:
         return found.id

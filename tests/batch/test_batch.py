@@ -155,3 +155,13 @@ def test_manifest_with_inline_texts(tmp_path: Path, pack_dir: Path) -> None:
         assert store.sources(report.run_id) == ["m1", "m2"]
         assert store.case(report.run_id, "a", source="m2").candidate_text == "other"
         assert store.case(report.run_id, "b", source="m1").error.startswith("empty file: b")
+
+
+def test_pack_named_two_ways_resumes_one_run(tmp_path: Path, pack_dir: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_folder(tmp_path / "in", 2)
+    db = tmp_path / "run.sqlite"
+    first = run_batch(root, settings(pack_dir), db=db)
+    monkeypatch.chdir(pack_dir.parent)
+    again = run_batch(root, settings(Path(pack_dir.name)), db=db)
+    assert again.run_id == first.run_id and again.processed == 0
