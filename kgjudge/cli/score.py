@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     settings = pack.compare if args.assertion is None else replace(pack.compare,
                                                                    assertion=args.assertion)
     result = compare(graphs["reference"], graphs["candidate"], lexicon=pack.lexicon,
-                     settings=settings, finding_roots=pack.finding_roots)
+                     settings=settings, finding_roots=pack.finding_roots,
+                     modifier_types=pack.relations.clause.modify_types)
     if args.json:
         json.dump(as_json(result, pack.name), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from kgjudge.compare.align import Embedder, GraphView, Matching, NodeSimilarity, align, view
 from kgjudge.compare.corpus import CorpusComparison, CorpusGraph, GapRow, compare_corpora
-from kgjudge.compare.diff import build_diff
+from kgjudge.compare.diff import MODIFIER_TYPES, build_diff
 from kgjudge.compare.metrics import score
 from kgjudge.compare.model import (
     DIFF_KINDS,
@@ -58,7 +58,8 @@ def compare(reference: ReportGraph, candidate: ReportGraph, *, lexicon: Lexicon 
             settings: CompareSettings = CompareSettings(),
             finding_roots: Iterable[str] = ("observation", "device"),
             embedder: Embedder | None = None, embedding_threshold: float = 0.8,
-            reference_view: GraphView | None = None, diff: bool = True) -> Comparison:
+            reference_view: GraphView | None = None, diff: bool = True,
+            modifier_types: Iterable[str] = MODIFIER_TYPES) -> Comparison:
     """Align, score and diff a candidate graph against a reference graph.
 
     Args:
@@ -72,6 +73,7 @@ def compare(reference: ReportGraph, candidate: ReportGraph, *, lexicon: Lexicon 
         reference_view: ``view(reference, settings.assertion)`` when the caller has it cached,
             as when one reference is compared with many candidates.
         diff: Build the GraphDiff (False leaves it empty, for scores alone).
+        modifier_types: Types that only qualify other nodes; alone they get no diff item.
     """
     ref = reference_view if reference_view is not None else view(reference, settings.assertion)
     cand = view(candidate, settings.assertion)
@@ -79,18 +81,19 @@ def compare(reference: ReportGraph, candidate: ReportGraph, *, lexicon: Lexicon 
     similarity = similarity_for(lexicon, settings, embedder=embedder,
                                 embedding_threshold=embedding_threshold)
     return compare_views(reference, candidate, ref, cand, similarity, settings=settings,
-                         finding_roots=roots, diff=diff)
+                         finding_roots=roots, diff=diff, modifier_types=modifier_types)
 
 
 def compare_views(reference: ReportGraph, candidate: ReportGraph, ref: GraphView,
                   cand: GraphView, similarity: NodeSimilarity, *, settings: CompareSettings,
-                  finding_roots: tuple[str, ...], diff: bool = True) -> Comparison:
+                  finding_roots: tuple[str, ...], diff: bool = True,
+                  modifier_types: Iterable[str] = MODIFIER_TYPES) -> Comparison:
     """`compare` on graphs already seen as views."""
     matching = align(ref, cand, similarity)
     scores = score(ref, cand, matching, finding_roots=finding_roots,
                    typed_ams=settings.typed_ams)
-    graph_diff = build_diff(ref, cand, matching, finding_roots=finding_roots) if diff \
-        else GraphDiff()
+    graph_diff = build_diff(ref, cand, matching, finding_roots=finding_roots,
+                            modifier_types=modifier_types) if diff else GraphDiff()
     return Comparison(reference=reference, candidate=candidate,
                       alignment=to_alignment(ref, cand, matching), scores=scores,
                       diff=graph_diff)
@@ -113,4 +116,5 @@ def compare_with_pack(reference: ReportGraph, candidate: ReportGraph,
                       pack: DomainPack) -> Comparison:
     """`compare` with the settings, lexicon and finding roots of a domain pack."""
     return compare(reference, candidate, lexicon=pack.lexicon, settings=pack.compare,
-                   finding_roots=pack.finding_roots)
+                   finding_roots=pack.finding_roots,
+                   modifier_types=pack.relations.clause.modify_types)

@@ -17,6 +17,7 @@ from kgjudge.graph import Span
 
 MODIFY = "modify"
 LOCATED_AT = "located_at"
+MODIFIER_TYPES = ("modifier", "measurement")
 _PREFIX = {"absent": "no ", "uncertain": "possible "}
 
 
@@ -66,9 +67,18 @@ class _Side:
     def others(self, ident: str) -> list[tuple[str, str]]:
         return [(rel, t) for rel, t in self.g.out.get(ident, ()) if rel not in (MODIFY, LOCATED_AT)]
 
+    def modifier_words(self, modifier: str, owner: str) -> str:
+        """A modifier's words, or its label when its mention is the owner's ('lungs' read as
+        bilateral): the text would only repeat the owner."""
+        if set(self.spans(modifier)) & set(self.spans(owner)):
+            node = self.g.nodes[modifier]
+            return node.label or node.key
+        return self.words(modifier)
+
     def phrase(self, ident: str) -> str:
         """Modifiers and words of a node: 'left pleural'."""
-        return " ".join([*(self.words(m) for m in self.modifiers(ident)), self.words(ident)])
+        return " ".join([*(self.modifier_words(m, ident) for m in self.modifiers(ident)),
+                         self.words(ident)])
 
     def describe(self, ident: str, *, assertion: bool = True) -> str:
         """'small left pleural effusion'; 'no pneumothorax' for an absent finding."""
@@ -76,7 +86,7 @@ class _Side:
         locations = self.locations(ident)
         before = [t for t in locations if self.position(t) < here]  # "left pleural effusion"
         after = [t for t in locations if self.position(t) >= here]  # "effusion in the lung"
-        parts = [self.words(m) for m in self.modifiers(ident)]
+        parts = [self.modifier_words(m, ident) for m in self.modifiers(ident)]
         parts += [" and ".join(self.phrase(t) for t in before), self.words(ident)]
         if after:
             parts.append("in " + " and ".join(self.phrase(t) for t in after))
@@ -98,9 +108,15 @@ class _Side:
 
 
 def build_diff(ref: GraphView, cand: GraphView, matching: Matching, *,
-               finding_roots: Iterable[str] = ("observation", "device")) -> GraphDiff:
-    """Matched, missing, extra, contradicted and relation-mismatch items of an alignment."""
+               finding_roots: Iterable[str] = ("observation", "device"),
+               modifier_types: Iterable[str] = MODIFIER_TYPES) -> GraphDiff:
+    """Matched, missing, extra, contradicted and relation-mismatch items of an alignment.
+
+    A node of ``modifier_types`` that modifies nothing ('acute' alone) gets no missing or extra
+    item: on its own it says nothing a judge could use. It still counts in the scores.
+    """
     roots = frozenset(finding_roots)
+    mods = frozenset(modifier_types)
     r_side, c_side = _Side(ref), _Side(cand)
     items: list[tuple[int, str, DiffItem]] = []
     contradicted_r = {r for r, _ in matching.contradictions}
@@ -110,12 +126,12 @@ def build_diff(ref: GraphView, cand: GraphView, matching: Matching, *,
     matched_c = {c for c, _ in matching.pairs.values()}
     r_owned, c_owned = r_side.owned(), c_side.owned()
     for rid in ref.ids:
-        if rid not in matching.pairs and rid not in contradicted_r and (
-                ref.nodes[rid].type in roots or rid not in r_owned):
+        if rid not in matching.pairs and rid not in contradicted_r and _stands_alone(
+                ref.nodes[rid].type, rid in r_owned, roots, mods):
             items.append(_single("missing", r_side, rid, roots))
     for cid in cand.ids:
-        if cid not in matched_c and cid not in contradicted_c and (
-                cand.nodes[cid].type in roots or cid not in c_owned):
+        if cid not in matched_c and cid not in contradicted_c and _stands_alone(
+                cand.nodes[cid].type, cid in c_owned, roots, mods):
             items.append(_single("extra", c_side, cid, roots))
     for rid, (cid, s) in matching.pairs.items():
         node = ref.nodes[rid]
@@ -127,6 +143,12 @@ def build_diff(ref: GraphView, cand: GraphView, matching: Matching, *,
     order = {kind: i for i, kind in enumerate(DIFF_KINDS)}
     items.sort(key=lambda t: (order[t[2].kind], t[0], t[1]))
     return GraphDiff(tuple(item for *_, item in items))
+
+
+def _stands_alone(type_: str, owned: bool, roots: frozenset[str], mods: frozenset[str]) -> bool:
+    """Whether an unmatched node gets its own item: findings always; others when they belong to
+    nothing (their loss is otherwise told by their owner's item), modifiers never."""
+    return type_ in roots or (not owned and type_ not in mods)
 
 
 def _item(kind: str, node_side: _Side, ident: str, roots: frozenset[str],

@@ -103,7 +103,7 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
     for src, rel, tgt in ref.edges:
         rows.setdefault(src, {}).setdefault(tgt, set()).add(rel)
     total_edges = sum(len(row) for row in rows.values())
-    result = 0.0
+    weighted = 0.0
     for src, row in rows.items():
         b_row: set[str] = set()
         mapped = pairs.get(src)
@@ -114,8 +114,8 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
             if tgt in row and typed and not rels & row[tgt]:
                 continue  # the reference's edge exists in C only with another relation
             b_row.add(tgt)
-        result += len(row) / total_edges * _row_score(set(row), b_row, n)
-    return min(1.0, result)
+        weighted += len(row) * _row_score(set(row), b_row, n)
+    return min(1.0, weighted / total_edges)  # one division: equal rows give exactly 1.0
 
 
 def _row_score(a_row: set[str], b_row: set[str], n: int) -> float:

@@ -89,3 +89,24 @@ def test_orphan_non_finding_nodes_are_listed() -> None:
 def test_diff_round_trips_as_data() -> None:
     diff = compare(worked_reference(), worked_candidate()).diff
     assert GraphDiff.from_dict(diff.to_dict()) == diff
+
+
+def test_lone_modifiers_get_no_item_but_still_count() -> None:
+    ref = ReportGraph(text="acute")
+    ref.add_node("acute", "modifier", span=(0, 5))
+    result = compare(ref, ReportGraph())
+    assert result.diff.lines() == []
+    assert result.scores.node_recall == 0.0
+    assert compare(ref, ReportGraph(), modifier_types=()).diff.lines() == ["- missing: acute"]
+
+
+def test_a_modifier_read_from_its_owner_mention_is_named_by_label() -> None:
+    text = "The lungs are hyperinflated"
+    ref = ReportGraph(text=text)
+    lung = ref.add_node("lung", "anatomy", span=(4, 9))
+    both = ref.add_node("bilateral", "modifier", label="bilateral", span=(4, 9))
+    finding = ref.add_node("hyperinflation", "observation", span=(14, 27))
+    ref.add_edge(both, "modify", lung)
+    ref.add_edge(finding, "located_at", lung)
+    assert compare(ref, ReportGraph()).diff.lines() == [
+        "- missing: bilateral lungs hyperinflated"]
