@@ -29,10 +29,8 @@ def ordered_pairs(pack: DomainPack, recipe: Recipe, references: list[str], *,
     from random import Random
 
     from kgjudge.pipeline import Pipeline
-    from kgjudge.train.data import Example
     from kgjudge.train.synthetic import Perturber
     from kgjudge.train.targets import score_for
-    from kgjudge.judge.base import Pair
 
     pipeline = Pipeline(pack)
     perturber = Perturber(pack, pipeline, recipe.synthetic, seed=seed)
@@ -42,21 +40,24 @@ def ordered_pairs(pack: DomainPack, recipe: Recipe, references: list[str], *,
         variants = perturber.variants(text)
         for rid in rubrics:
             rubric = pack.rubric(rid)
-            scored = [(score_for(v.edits, rubric, recipe.synthetic), n, v)
-                      for n, v in enumerate(variants)]
-            for (sa, na, a), (sb, nb, b) in combinations(scored, 2):
-                if sa == sb:
-                    continue
-                (s1, n1, v1), (s2, n2, v2) = sorted([(sa, na, a), (sb, nb, b)],
-                                                    key=lambda t: -t[0])
-                make = lambda s, n, v: Example(  # noqa: E731
-                    "iterate", rid, s, "", Pair(id=f"iterate-{seed}-{n}", reference=text,
-                                                candidate=v.candidate,
-                                                instruction=recipe.data.instruction),
-                    v.comparison, v.edits)
-                pairs.append((make(s1, n1, v1), make(s2, n2, v2)))
+            scored = sorted(((score_for(v.edits, rubric, recipe.synthetic), n, v)
+                             for n, v in enumerate(variants)), key=lambda t: (-t[0], t[1]))
+            for (s1, n1, v1), (s2, n2, v2) in combinations(scored, 2):
+                if s1 > s2:
+                    pairs.append((_example(text, rid, s1, n1, v1, recipe, seed),
+                                  _example(text, rid, s2, n2, v2, recipe, seed)))
     Random(seed).shuffle(pairs)
     return pairs[:limit]
+
+
+def _example(text: str, rubric: str, score: int, n: int, variant: Any, recipe: Recipe,
+             seed: int) -> Example:
+    from kgjudge.judge.base import Pair
+    from kgjudge.train.data import Example
+
+    pair = Pair(id=f"iterate-{seed}-{n}", reference=text, candidate=variant.candidate,
+                instruction=recipe.data.instruction)
+    return Example("iterate", rubric, score, "", pair, variant.comparison, variant.edits)
 
 
 def agreeing_judgments(pairs: list[tuple[Example, Example]], pack: DomainPack,

@@ -175,10 +175,9 @@ class Perturber:
         if node.assertion == "absent":
             window = text[sentence[0]:node.spans[0][0]]
             for trigger in self.negations:
-                match = None
-                for match in re.finditer(rf"\b{re.escape(trigger)}\b\s*", window, re.I):
-                    pass
-                if match is not None:
+                matches = list(re.finditer(rf"\b{re.escape(trigger)}\b\s*", window, re.I))
+                if matches:
+                    match = matches[-1]  # the trigger nearest the finding
                     s, e = sentence[0] + match.start(), sentence[0] + match.end()
                     nxt = text[e:e + 1]
                     at_start = _at_start(text[sentence[0]:s])

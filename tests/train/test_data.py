@@ -130,9 +130,36 @@ def test_labelled_csv_and_dedup_priority(pack, pipeline, tmp_path: Path) -> None
     assert record["completion"][0]["content"] == "Feedback: Tube missing [RESULT] 4"
 
 
-def test_labelled_rows_with_bad_rubric_or_score_name_the_line(pack, pipeline, tmp_path: Path) -> None:  # noqa: ANN001
+def test_bad_labelled_rows_name_the_line(pack, pipeline, tmp_path: Path) -> None:  # noqa: ANN001
     path = tmp_path / "labels.jsonl"
     path.write_text(json.dumps({"reference": "No effusion.", "candidate": "x",
                                 "rubric": "completenes", "score": 3}) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="labels.jsonl:2: rubric 'completenes'"):
         from_labelled([path], pack, pipeline)
+
+
+def test_prompt_identity_holds_for_templates_without_a_system_role(pack, records,  # noqa: ANN001
+                                                                  tiny_model_dir) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from kgjudge.judge.hf import HFJudge
+    from kgjudge.pipeline import Pipeline
+    from kgjudge.train.trainer import chat_rows
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tokenizer.chat_template = (  # refuses a system turn, like Gemma's
+        "{% for m in messages %}{% if m['role'] == 'system' %}"
+        "{{ raise_exception('no system role') }}{% endif %}"
+        "<|{{ m['role'] }}|> {{ m['content'] }} <|end|> {% endfor %}"
+        "{% if add_generation_prompt %}<|assistant|> {% endif %}")
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    judge = HFJudge(pack, model_obj=model, tokenizer=tokenizer, max_new_tokens=2)
+    rows, _, system = chat_rows(records[:1], tokenizer, max_length=100_000)
+    assert system is False and [m["role"] for m in rows[0]["prompt"]] == ["user"]
+    p = records[0]["pair"]
+    pair = Pair(id="x", reference=p["reference"], candidate=p["candidate"],
+                instruction=p["instruction"])
+    [verdict] = Pipeline(pack, judge=judge).judge_pair(pair, [records[0]["rubric"]])
+    text = tokenizer.apply_chat_template(rows[0]["prompt"], tokenize=False,
+                                         add_generation_prompt=True)
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == verdict.prompt_hash

@@ -46,7 +46,8 @@ def test_unknown_key_suggests_the_closest(tmp_path: Path) -> None:
         load_recipe(write(tmp_path, BASE + "[trainer]\nlearnig_rate = 1e-4\n"))
 
 
-@pytest.mark.parametrize("line", ["use_dora = true", "bias = 'all'", "modules_to_save = ['lm_head']"])
+@pytest.mark.parametrize("line", ["use_dora = true", "bias = 'all'",
+                                  "modules_to_save = ['lm_head']"])
 def test_settings_vllm_cannot_load_are_refused(tmp_path: Path, line: str) -> None:
     text = BASE.replace("r = 8", f"r = 8\n{line}")
     with pytest.raises(ConfigError, match="vLLM"):

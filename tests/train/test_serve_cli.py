@@ -7,6 +7,8 @@ import json
 import shlex
 from pathlib import Path
 
+import pytest
+
 from kgjudge.cli import main
 from kgjudge.judge.base import Verdict
 from kgjudge.train.serve import serve_plan
@@ -81,3 +83,17 @@ def test_iterate_keeps_only_correctly_ordered_judgments(pack, recipe) -> None:  
     assert len(kept) == 2 * len(range(0, len(pairs), 2))
     assert all(e.source == "iterate" for e in kept)
     assert [e.score for e in kept[:2]] == [4, 2] and kept[0].rationale == "r0"
+
+
+@pytest.mark.slow
+def test_iterate_trains_a_second_round(pack, recipe, records, tmp_path: Path) -> None:  # noqa: ANN001
+    from dataclasses import replace
+
+    from kgjudge.train.iterate import iterate
+
+    quick = replace(recipe, trainer=replace(recipe.trainer, max_steps=2),
+                    iterate=replace(recipe.iterate, pairs_per_round=4),
+                    evaluation=replace(recipe.evaluation, max_new_tokens=4))
+    results = iterate(pack, quick, records, tmp_path, 1, progress=False)
+    assert len(results) == 2 and all(r.steps == 2 for r in results)
+    assert (tmp_path / "round-1" / "adapter" / "adapter_config.json").is_file()

@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
+
 from kgjudge.judge.base import Pair
 from kgjudge.train.trainer import check_adapter_config
+
+pytestmark = pytest.mark.integration
 
 
 def test_loss_is_finite_and_falls(trained) -> None:  # noqa: ANN001
