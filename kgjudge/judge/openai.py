@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kgjudge.endpoint import ChatResult, Endpoint, EndpointSettings
-from kgjudge.errors import ConfigError, KgJudgeError
+from kgjudge.errors import ConfigError, KgJudgeError, PromptTooLong
 from kgjudge.judge.base import Case, Verdict
 from kgjudge.judge.parse import (
     OUTPUT_REGEX,
@@ -23,7 +23,7 @@ from kgjudge.judge.parse import (
     probabilities_from_logprobs,
     score_of_token,
 )
-from kgjudge.judge.prompt import build_prompt
+from kgjudge.judge.prompt import Prompt, build_prompt
 from kgjudge.judge.verdicts import error_verdict, reply_verdict
 
 
@@ -67,6 +67,7 @@ class OpenAIJudge:
             adapter = getattr(pack, "name", None)
         self.model, self.adapter = model or "", adapter or ""
         self._tokenizer = _load_tokenizer(self.settings.tokenizer)
+        self._system_role = self.settings.system_role
 
     @property
     def served_name(self) -> str:
@@ -78,26 +79,48 @@ class OpenAIJudge:
         meta: dict[str, Any] = {"backend": self.name, "model": self.model,
                                 "adapter": self.adapter}
         try:
-            prompt = build_prompt(case, tokenizer=self._tokenizer,
-                                  context_window=self.settings.context_window,
-                                  max_new_tokens=self.settings.max_tokens,
-                                  truncate=self.settings.truncate,
-                                  system_role=self.settings.system_role)
+            prompt, result = self._ask(case)
         except KgJudgeError as e:
             return error_verdict(case, e, latency_s=time.perf_counter() - start, **meta)
         meta.update(prompt_hash=prompt.hash, truncated=prompt.truncated)
-        try:
-            result = self.endpoint.chat(
-                prompt.messages, model=self.served_name, max_tokens=self.settings.max_tokens,
-                temperature=self.settings.temperature, top_logprobs=self.settings.top_logprobs,
-                regex=OUTPUT_REGEX if self.settings.structured else None)
-        except KgJudgeError as e:
-            return error_verdict(case, e, latency_s=time.perf_counter() - start, **meta)
         return reply_verdict(
             case, result.text, probabilities=score_probabilities(result),
             latency_s=time.perf_counter() - start,
             prompt_tokens=result.prompt_tokens if result.prompt_tokens is not None
             else prompt.tokens, completion_tokens=result.completion_tokens, **meta)
+
+    def _ask(self, case: Case) -> tuple[Prompt, ChatResult]:
+        """Build and send the prompt; once, fold the system turn if the server refuses it.
+
+        Templates without a system role (Mistral's, hence Prometheus 2's) make the server refuse
+        a system message; with ``system_role`` unset the judge then folds it into the user turn
+        for this and every later request.
+        """
+        prompt = self._build(case)
+        try:
+            return prompt, self._send(prompt)
+        except PromptTooLong:
+            raise
+        except KgJudgeError as e:
+            has_system = prompt.messages[0]["role"] == "system"
+            if not (has_system and self.settings.system_role is None
+                    and "system" in str(e).lower()):
+                raise
+            self._system_role = False
+            prompt = self._build(case)
+            return prompt, self._send(prompt)
+
+    def _build(self, case: Case) -> Prompt:
+        return build_prompt(case, tokenizer=self._tokenizer,
+                            context_window=self.settings.context_window,
+                            max_new_tokens=self.settings.max_tokens,
+                            truncate=self.settings.truncate, system_role=self._system_role)
+
+    def _send(self, prompt: Prompt) -> ChatResult:
+        return self.endpoint.chat(
+            prompt.messages, model=self.served_name, max_tokens=self.settings.max_tokens,
+            temperature=self.settings.temperature, top_logprobs=self.settings.top_logprobs,
+            regex=OUTPUT_REGEX if self.settings.structured else None)
 
     def judge_many(self, cases: Iterable[Case]) -> Iterator[Verdict]:
         """Judges with the endpoint's bounded concurrency; verdicts in input order."""

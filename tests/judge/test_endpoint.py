@@ -201,3 +201,22 @@ def test_bad_url_is_a_judge_error_not_a_crash() -> None:
         ep.chat([{"role": "user", "content": "x"}], model="m")
     verdict = OpenAIJudge(None, endpoint=ep, model="m").judge(make_case())
     assert verdict.status == "error" and "check base_url" in verdict.error
+
+
+def test_openai_judge_folds_system_turn_once_when_refused() -> None:
+    refused = {"error": "Conversation roles must alternate user/assistant; system role not "
+                        "supported"}
+    server = Recorder([(400, refused), (200, reply()), (200, reply())])
+    judge = OpenAIJudge(None, endpoint=endpoint(server), model="prometheus")
+    first, second = judge.judge(make_case()), judge.judge(make_case())
+    roles = [[m["role"] for m in b["messages"]] for b in server.bodies()]
+    assert roles == [["system", "user"], ["user"], ["user"]]
+    assert first.status == second.status == "ok"
+    assert first.prompt_hash == second.prompt_hash
+
+
+def test_openai_judge_keeps_system_turn_when_forced() -> None:
+    server = Recorder([(400, {"error": "system role not supported"})])
+    judge = OpenAIJudge(None, endpoint=endpoint(server), model="m", system_role=True)
+    verdict = judge.judge(make_case())
+    assert verdict.status == "error" and len(server.requests) == 1
