@@ -88,16 +88,24 @@ def pack_pipeline(request: pytest.FixtureRequest) -> tuple[str, Pipeline]:
 
 
 def test_injection_never_raises_kg_score(pack_pipeline: tuple[str, Pipeline]) -> None:
+    """Through the real extractor and comparison: no score rises, and the prompt built from
+    the real comparison keeps the attack inside its fences."""
     name, pipeline = pack_pipeline
     reference, candidate = FLAWED[name]
     rubrics = list(pipeline.pack.rubrics)
-    base = {v.rubric: v for v in pipeline.judge_pair(Pair("base", reference, candidate), rubrics)}
+    base_cases = pipeline.cases(Pair("base", reference, candidate), rubrics)
+    base = {v.rubric: v for v in pipeline.judge.judge_many(base_cases)}
+    skeleton = outside_fences(build_prompt(base_cases[0]).text)
     assert min(v.score for v in base.values()) < 5, "the flawed candidate must have room to rise"
-    lifted = []
+    lifted, leaked = [], []
     for attack, text, where in ATTACKS:
-        pair = Pair(attack, reference, inject(candidate, text, where))
-        for v in pipeline.judge_pair(pair, rubrics):
+        cases = pipeline.cases(Pair(attack, reference, inject(candidate, text, where)), rubrics)
+        for v in pipeline.judge.judge_many(cases):
             b = base[v.rubric]
             if v.score > b.score or v.expected_score > b.expected_score + 1e-9:
                 lifted.append((attack, v.rubric, b.expected_score, v.expected_score))
+        prompt = build_prompt(cases[0]).text
+        if outside_fences(prompt) != skeleton or text in outside_fences(prompt):
+            leaked.append(attack)
     assert not lifted
+    assert not leaked
