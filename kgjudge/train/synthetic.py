@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 #: A sentence: text up to . ! ? or a newline (a dot inside a number does not end it).
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+|\n|$)[ \t]*\n*")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_ADJECTIVE_ENDINGS = ("al", "ar", "ary", "ic", "ous", "ed")
 #: Words after which negation reads "not" ("is not enlarged", "shall not assign").
 _NOT_AFTER = {"is", "are", "was", "were", "be", "shall", "will", "must", "may", "can", "should",
               "would", "could", "does", "do", "did", "has", "have", "had"}
@@ -205,13 +206,13 @@ class Perturber:
         if concept.side in ("left", "right"):
             other = self._counterpart(concept)
             if other is not None:
-                plans.append(Plan("swap_side", start, end, _cased(other.label, surface),
+                plans.append(Plan("swap_side", start, end, _cased(_form(other, surface), surface),
                                   "relation_mismatch", keys, index))
         elif node.type in self.location_types | self.modifier_types:
             sibling = self._sibling(concept)
             if sibling is not None:
                 kind = "move_location" if node.type in self.location_types else "change_modifier"
-                plans.append(Plan(kind, start, end, _cased(sibling.label, surface),
+                plans.append(Plan(kind, start, end, _cased(_form(sibling, surface), surface),
                                   "relation_mismatch", keys, index))
         return plans
 
@@ -352,6 +353,20 @@ def _phrase_start(text: str, graph: ReportGraph, node: Node, floor: int) -> int:
 def _at_start(prefix: str) -> bool:
     """Whether text after ``prefix`` begins a sentence (also after a 'FINDINGS:' header)."""
     return not prefix.strip() or bool(re.fullmatch(r"\s*[A-Z][A-Z /]*:\s*", prefix))
+
+
+def _form(concept, surface: str) -> str:  # noqa: ANN001 - Concept
+    """The concept's label or synonym that reads like ``surface`` ("pleural" for "pulmonary",
+    not "pleura"): same last two letters and word count where one has them."""
+    forms = [concept.label, *concept.synonyms]
+    words = len(surface.split())
+    adjectival = surface.lower().endswith(_ADJECTIVE_ENDINGS)
+    for test in (lambda f: f[-2:].lower() == surface[-2:].lower(),
+                 lambda f: adjectival and f.lower().endswith(_ADJECTIVE_ENDINGS)):
+        for candidate in forms:
+            if test(candidate) and len(candidate.split()) == words:
+                return candidate
+    return concept.label
 
 
 def _cased(label: str, surface: str) -> str:
