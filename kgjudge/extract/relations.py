@@ -21,6 +21,9 @@ from kgjudge.domain import DomainPack
 from kgjudge.extract.pipeline import DocMatches, Mention
 
 
+_SIDES = ("left", "right", "bilateral")
+
+
 @dataclass(frozen=True, slots=True)
 class Relation:
     """A relation between two mentions (indices into the mention list) and its evidence tokens."""
@@ -56,11 +59,14 @@ class RelationRules:
             if lo == hi:
                 continue
             sentence = list(range(lo, hi))
+            previous: list[int] = []
             for clause in _clauses(sentence, mentions, cuts):
                 if self.has_modify:
                     yield from self._modify(clause, mentions, found.alternatives)
                 if self.has_located_at:
-                    yield from self._located_at(clause, mentions, found.conjunctions)
+                    yield from self._located_at(clause, mentions, found)
+                    yield from self._apposition(previous, clause, mentions, cuts, s_end)
+                previous = clause
             yield from self._phrases(sentence, mentions, found, s_start, s_end)
 
     def _cuts(self, found: DocMatches) -> list[int]:
@@ -145,8 +151,29 @@ class RelationRules:
             chain.append(prev)
         return chain
 
+    def _apposition(self, previous: list[int], clause: list[int], mentions: list[Mention],
+                    cuts: list[int], s_end: int) -> Iterator[Relation]:
+        """"Old fracture, right mid clavicle.": a clause made only of anatomy (and its modifiers)
+        locates the last finding of the clause before it."""
+        findings = [i for i in previous if mentions[i].type in self.sources]
+        if not findings or any(mentions[i].type not in self.targets and
+                               mentions[i].type not in self.modify_types for i in clause):
+            return
+        first, last = mentions[clause[0]], mentions[clause[-1]]
+        k = bisect_right(cuts, first.start - 1)
+        if k == 0:
+            return
+        start, end = cuts[k - 1] + 1, _next_break(cuts, last.end, s_end)
+        covered = sum(mentions[i].end - mentions[i].start for i in clause)
+        if covered != end - start:  # other words in the clause: not a bare apposition
+            return
+        f = mentions[findings[-1]]
+        for i in clause:
+            if mentions[i].type in self.targets:
+                yield Relation(findings[-1], "located_at", i, f.start, mentions[i].end)
+
     def _located_at(self, clause: list[int], mentions: list[Mention],
-                    conjunctions: list[int]) -> Iterator[Relation]:
+                    found: DocMatches) -> Iterator[Relation]:
         findings = [i for i in clause if mentions[i].type in self.sources]
         if not findings:
             return
@@ -155,20 +182,43 @@ class RelationRules:
             if a.type not in self.targets:
                 continue
             owner = self._adjacent_finding(clause[pos + 1:], mentions, a)
-            if owner is None:
+            if owner is not None:
+                # "right upper lobe atelectasis or scarring": a differential shares a sided
+                # place ("no pleural effusion or pneumothorax" is a list, not a differential)
+                sided = a.side in _SIDES or (pos > 0 and mentions[clause[pos - 1]].side in _SIDES
+                                             and mentions[clause[pos - 1]].end == a.start)
+                owners = [owner, *(self._alternatives_after(owner, clause, mentions,
+                                                            found.alternatives) if sided else [])]
+            else:
                 before = [f for f in findings if mentions[f].end <= a.start]
                 after = [f for f in findings if mentions[f].start >= a.end]
                 owner = before[-1] if before else (after[0] if after else None)
                 # "scarring or atelectasis at the right base": coordinated findings share it
-                owners = self._coordinated(owner, findings, mentions, conjunctions) \
+                owners = self._coordinated(owner, findings, mentions, found.conjunctions) \
                     if owner is not None and before else [owner]
-            else:
-                owners = [owner]
             for o in owners:
                 if o is None:
                     continue
                 f = mentions[o]
                 yield Relation(o, "located_at", i, min(a.start, f.start), max(a.end, f.end))
+
+    def _alternatives_after(self, owner: int, clause: list[int], mentions: list[Mention],
+                            alternatives: list[int]) -> list[int]:
+        """Findings joined to ``owner`` by 'or' or '/' right after it ("atelectasis or
+        scarring")."""
+        chain: list[int] = []
+        head = owner
+        for j in clause:
+            if j <= head:
+                continue
+            m = mentions[j]
+            end = mentions[head].end
+            if m.type not in self.sources or m.start != end + 1 or \
+                    alternatives[bisect_left(alternatives, end):][:1] != [end]:
+                break
+            chain.append(j)
+            head = j
+        return chain
 
     def _adjacent_finding(self, rest: list[int], mentions: list[Mention],
                           anatomy: Mention) -> int | None:

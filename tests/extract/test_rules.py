@@ -137,3 +137,33 @@ def test_extract_many_streams_in_order(rules) -> None:
 
 def test_doc_id_is_kept(rules) -> None:
     assert rules.extract("Effusion.", doc_id="r7").doc_id == "r7"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # plural paired anatomy where a finding is located reads as bilateral
+    ("Opacities in the lung bases.", {("opacity", "located_at", "lung_base"),
+                                      ("bilateral", "modify", "lung_base")}),
+    ("Opacity in the lung base.", {("opacity", "located_at", "lung_base")}),
+    ("The lungs are clear.", set()),
+    # an anatomy-only clause after a finding locates it; other words make it no apposition
+    ("Old nodule, right lower lobe.", {("nodule", "located_at", "right_lower_lobe")}),
+    ("No effusion, heart normal.", set()),
+    # a differential shares a sided place; a negated list does not share an unsided one
+    ("Right lower lobe atelectasis or opacity.",
+     {("atelectasis", "located_at", "right_lower_lobe"),
+      ("opacity", "located_at", "right_lower_lobe")}),
+    ("No pleural effusion or pneumothorax.", {("effusion", "located_at", "pleura")}),
+    ("Atelectasis or opacity in the left lower lobe.",
+     {("atelectasis", "located_at", "left_lower_lobe"),
+      ("opacity", "located_at", "left_lower_lobe")}),
+    ("Mild atelectasis or opacity.", {("mild", "modify", "atelectasis"),
+                                      ("mild", "modify", "opacity")}),
+    ("A tube 4 cm above the heart.", {("4 cm", "modify", "tube"),
+                                      ("tube", "located_at", "heart")}),
+])
+def test_more_relations(rules, text: str, expected: set) -> None:
+    assert edges(rules.extract(text)) == expected
+
+
+def test_a_mention_inside_its_trigger_is_governed_by_it(rules) -> None:
+    assert keys(rules.extract("The heart is not enlarged."))["enlargement"] == "absent"
