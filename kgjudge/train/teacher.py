@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kgjudge.errors import KgJudgeError
 
@@ -37,14 +37,17 @@ def teacher_messages(example: Example, pack: DomainPack) -> list[dict[str, str]]
 
 
 def with_teacher_rationales(examples: Sequence[Example], pack: DomainPack,
-                            settings: TeacherSettings) -> list[Example]:
-    """Examples with the teacher's rationale where it agrees with the target score."""
+                            settings: TeacherSettings, *, transport: Any = None) -> list[Example]:
+    """Examples with the teacher's rationale where it agrees with the target score.
+
+    ``transport``: an httpx transport for the endpoint (tests pass a MockTransport).
+    """
     from kgjudge.endpoint import Endpoint
     from kgjudge.judge.parse import parse_output
 
     key = os.environ.get(settings.api_key_env) if settings.api_key_env else None
     kept = 0
-    with Endpoint(base_url=settings.base_url, api_key=key) as endpoint:
+    with Endpoint(base_url=settings.base_url, api_key=key, transport=transport) as endpoint:
         def ask(example: Example) -> Example:
             nonlocal kept
             try:

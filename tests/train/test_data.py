@@ -163,3 +163,32 @@ def test_prompt_identity_holds_for_templates_without_a_system_role(pack, records
     text = tokenizer.apply_chat_template(rows[0]["prompt"], tokenize=False,
                                          add_generation_prompt=True)
     assert hashlib.sha256(text.encode("utf-8")).hexdigest() == verdict.prompt_hash
+
+
+def test_teacher_rationale_kept_only_when_it_agrees(pack, pipeline) -> None:  # noqa: ANN001
+    import httpx
+
+    from kgjudge.train.data import Example
+    from kgjudge.train.recipe import TeacherSettings
+    from kgjudge.train.teacher import with_teacher_rationales
+
+    pair = Pair(id="t", reference="Small left pleural effusion. No pneumothorax.",
+                candidate="No pneumothorax.")
+    comparison = pipeline.compare_pair(pair)
+    examples = [Example("synthetic", rubric, score, "template", pair, comparison)
+                for rubric, score in (("completeness", 2), ("hallucination", 5))]
+    asked = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        asked.append(body["messages"][-1]["content"])
+        score = 2  # agrees with the first example only
+        return httpx.Response(200, json={"model": "teacher", "choices": [{
+            "message": {"content": f"Feedback: The effusion is missing. [RESULT] {score}"},
+            "finish_reason": "stop"}]})
+
+    out = with_teacher_rationales(examples, pack, TeacherSettings(base_url="http://t/v1",
+                                                                  model="teacher"),
+                                  transport=httpx.MockTransport(reply))
+    assert [e.rationale for e in out] == ["The effusion is missing.", "template"]
+    assert all("the correct score is" in text for text in asked)
