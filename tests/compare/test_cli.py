@@ -58,3 +58,13 @@ def test_usage_errors_exit_2(pair, tmp_path, capsys) -> None:
     bad.write_text("{not json")
     assert main(["score", pair[0], str(bad), "--domain", PACK]) == 2
     assert "kgjudge extract" in capsys.readouterr().err
+
+
+def test_assertion_override_gives_rexkg_numbers(pair, capsys) -> None:
+    assert main(["score", *pair, "--domain", PACK, "--json", "--assertion", "ignore"]) == 0
+    ignored = json.loads(capsys.readouterr().out)["scores"]
+    assert main(["score", *pair, "--domain", PACK, "--json"]) == 0
+    respected = json.loads(capsys.readouterr().out)["scores"]
+    # the flipped pneumothorax matches when assertions are ignored, and is still reported
+    assert ignored["matched"] > respected["matched"]
+    assert ignored["contradictions"] == respected["contradictions"] == 1
