@@ -335,7 +335,7 @@ def _negation_triggers(pack: DomainPack) -> list[str]:
 def _phrase_start(text: str, graph: ReportGraph, node: Node, floor: int) -> int:
     """Start of the noun phrase of ``node``: its span, extended left over adjacent mentions."""
     start = node.spans[0][0]
-    ends = {}
+    ends: dict[int, int] = {}
     for other in graph.nodes():
         for s, e in other.spans:
             ends.setdefault(e, s)
