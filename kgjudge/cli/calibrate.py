@@ -53,7 +53,7 @@ def _fits(args: argparse.Namespace, pack, comparisons: dict) -> list:  # noqa: A
             print(f"note: {rid}: labels without doc_id; each case is its own CV group",
                   file=sys.stderr)
         fits.append(calibrate_rubric(
-            rid, criterion, [quality(c, rubric.kg) for _, c in rows],
+            rid, criterion, [quality(c, rubric.kg, pack.lexicon) for _, c in rows],
             [lab.score for lab, _ in rows], [lab.group or lab.case_id for lab, _ in rows],
             current=rubric.kg.thresholds, folds=args.folds, seed=args.seed))
     return fits
