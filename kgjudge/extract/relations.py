@@ -93,7 +93,7 @@ class RelationRules:
                     head, forward = back, False
             if head is None:
                 continue
-            j = mentions.index(head, clause[0])
+            j = next(k for k in clause if mentions[k] is head)
             yield Relation(i, "modify", j, min(m.start, head.start), max(m.end, head.end))
             # "bibasilar atelectasis or scarring": a differential shares its modifiers
             nxt = j + 1
