@@ -56,9 +56,14 @@ def agreement_report(records: Sequence[dict[str, Any]],
                         judge=None if s is None else float(s))
              for r, s in zip(records, scores, strict=True)]
     overall = [JoinedItem(i.case_id, "all", i.group, i.source, i.human, i.judge) for i in items]
+    # Human labels (overrides, labelled files) apart from synthetic targets, when both are there.
+    sources = sorted({i.source for i in items})
+    by_source = [JoinedItem(i.case_id, f"source:{i.source}", i.group, i.source, i.human, i.judge)
+                 for i in items] if len(sources) > 1 else []
     report: dict[str, Any] = {"n": len(items), "rubrics": {}}
     for criterion in evaluate_items(items, judge="adapter", n_boot=200) + \
-            evaluate_items(overall, judge="adapter", n_boot=200):
+            evaluate_items(overall, judge="adapter", n_boot=200) + \
+            (evaluate_items(by_source, judge="adapter", n_boot=200) if by_source else []):
         report["rubrics"][criterion.criterion] = {
             "n": criterion.n, "unscored_rate": criterion.unscored_rate,
             "exact": _finite(criterion.exact), "off_by_one": _finite(criterion.off_by_one),

@@ -82,3 +82,18 @@ def test_hf_judge_judges_with_the_adapter(pack, trained, tiny_model_dir) -> None
     for v in verdicts:
         assert v.backend == "hf" and v.adapter == str(trained.adapter)
         assert v.status in ("ok", "unscored") and v.completion_tokens and v.prompt_hash
+
+
+def test_agreement_report_per_rubric_overall_and_source() -> None:
+    from kgjudge.train.evaluation import agreement_report
+
+    records = [{"id": f"r{i}", "rubric": "completeness" if i % 2 else "hallucination",
+                "reference_id": f"doc{i % 3}", "source": "labelled" if i < 4 else "synthetic",
+                "score": 1 + i % 5} for i in range(10)]
+    scores = [1 + i % 5 if i != 3 else None for i in range(10)]
+    report = agreement_report(records, scores)
+    assert set(report["rubrics"]) == {"completeness", "hallucination", "all",
+                                      "source:labelled", "source:synthetic"}
+    overall = report["rubrics"]["all"]
+    assert overall["n"] == 10 and abs(overall["unscored_rate"] - 0.1) < 1e-9
+    assert overall["exact"] == 1.0 and overall["item.spearman"] > 0.99
