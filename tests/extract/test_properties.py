@@ -1,5 +1,6 @@
 """Invariants of extraction on arbitrary text (hypothesis)."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,3 +47,28 @@ def test_empty_text_gives_empty_graph(rules) -> None:
     for text in ("", "   ", "\n\n"):
         graph = rules.extract(text)
         assert len(graph) == 0 and graph.number_of_edges() == 0
+
+
+RADIOLOGY_WORDS = ["No", "pleural", "effusion", "T7", "5th", "rib", "3.5", "x", "cm", "8x10", "mm",
+                   "or", "/", "bilateral", "bases", "lungs", ",", ".", "may", "represent",
+                   "pneumonia", "IJ", "ij", "line", "tip", "SVC", "not", "enlarged", "XXXX",
+                   "10%", "right-sided", "hemidiaphragms", "\u00d7", "\u00bd", "C1-C2"]
+radiology_texts = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.sampled_from(RADIOLOGY_WORDS), max_size=40).map(" ".join),
+)
+
+
+@pytest.fixture(scope="module")
+def radiology_rules():  # noqa: ANN201
+    from kgjudge.domain import load_pack
+    from kgjudge.extract import get_extractor
+
+    return get_extractor(load_pack("radiology"), "rules")
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=radiology_texts)
+def test_radiology_pack_never_raises_and_spans_index_the_text(radiology_rules, text: str) -> None:
+    check(radiology_rules.extract(text), text)
