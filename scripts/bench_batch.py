@@ -9,7 +9,7 @@ candidates are perturbed copies (a sentence dropped, a negation added, left/righ
 sentence from another report added, or unchanged). Then runs the real CLI in a subprocess once per
 ``--jobs`` value on a fresh store, sampling the resident memory of the whole process tree
 (/proc) every 0.1 s, and its CPU time (user + system, workers included). Baseline, in the same
-run, right before each batch run: a bare in-process loop of Pipeline.compare_pair + judge on the
+run, right before each batch run, in a fresh interpreter: a bare in-process loop of Pipeline.compare_pair + judge on the
 first ``--baseline`` pairs (no files, no store, no workers); the batch figures are
 reported as ratios to it. Linux only (reads /proc).
 """
@@ -146,6 +146,16 @@ def baseline(root: Path, domain: str, n: int) -> tuple[float, float]:
             len(pairs) / (time.process_time() - cpu))
 
 
+def fresh_baseline(root: Path, domain: str, n: int) -> tuple[float, float]:
+    """baseline() in a new interpreter, so no cache warmed by an earlier measurement helps it."""
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+            f"from bench_batch import baseline; from pathlib import Path; "
+            f"print(*baseline(Path({str(root)!r}), {domain!r}, {n}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return float(out[-2]), float(out[-1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=20_000)
@@ -166,7 +176,7 @@ def main() -> int:
     failed = False
     for jobs in args.jobs:
         # The machine is shared: measure the baseline right before each run, not once.
-        base, base_cpu = baseline(root, args.domain, args.baseline)
+        base, base_cpu = fresh_baseline(root, args.domain, args.baseline)
         db = work / f"run-jobs{jobs}.sqlite"
         db.unlink(missing_ok=True)
         wall, cpu, peak, code, tail = run_batch(root, args.domain, jobs, db)
