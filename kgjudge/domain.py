@@ -307,6 +307,8 @@ def _load(folder: Path) -> tuple[DomainPack | None, list[Problem]]:
         model=d.get("extractor", "model", None),
     )
     recipe = folder / d.str("files", "recipe", "recipe.toml")
+    if recipe.is_file():
+        problems += _recipe_problems(recipe, name)
     examples = folder / d.str("files", "examples", "examples")
 
     pack = DomainPack(
@@ -520,6 +522,18 @@ def _load_mapping(path: Path, lexicon: Lexicon, problems: list[Problem]) -> dict
                 continue
             mapping[row["code"].strip()] = concept
     return mapping
+
+
+def _recipe_problems(path: Path, domain: str) -> list[Problem]:
+    # The schema lives with the trainer (kgjudge/train/recipe.py, a pure-data module); checking
+    # it here lets `kgjudge domains validate` report recipe problems with everything else.
+    from kgjudge.train.recipe import recipe_from_data
+
+    problems: list[Problem] = []
+    data = _read_toml(path, problems)
+    if data is not None:
+        problems += recipe_from_data(data, path=path, domain=domain)[1]
+    return problems
 
 
 def _apply_calibration(path: Path, rubrics: dict[str, Rubric],

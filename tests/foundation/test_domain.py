@@ -38,6 +38,7 @@ BREAKS = {
     "bad trigger category": ("context.toml", 'category = "uncertain"', 'category = "maybe"'),
     "finding root not a type": ("domain.toml", 'finding_roots = ["thing"]',
                                 'finding_roots = ["widget"]'),
+    "unknown recipe key": ("recipe.toml", "seed = 0", "sed = 0"),
     "missing rubric": ("domain.toml", 'use = ["factual_correctness", "completeness"]',
                        'use = ["factual_correctness", "completness"]'),
 }
@@ -49,6 +50,7 @@ EXPECTED = {
     "unknown relation in relations.toml": r"relations\.toml: phrases #1: unknown relation 'partof' \(did you mean 'part_of'\?\)",
     "bad trigger category": r"context\.toml: triggers #2: category 'maybe'",
     "finding root not a type": r"domain\.toml: \[types\]\.finding_roots: 'widget'",
+    "unknown recipe key": r"recipe\.toml: unknown key 'sed' \(did you mean 'seed'\?\)",
     "missing rubric": r"domain\.toml: \[rubrics\]\.use: no rubric 'completness'.*did you mean 'completeness'",
 }
 
