@@ -163,18 +163,32 @@ class PackMatcher:
 
     def _add_context(self) -> None:
         rules = self.pack.context
+        # Marks with several structural roles ("." ends a sentence, a clause and a scope) are
+        # one pattern with all their roles, so the matcher reports them once.
+        roles: dict[str, set[str]] = {}
+
+        def role(name: str, phrases: Iterable[str]) -> None:
+            for phrase in phrases:
+                if normalise(phrase):
+                    roles.setdefault(normalise(phrase), set()).add(name)
+
         for i, trigger in enumerate(rules.triggers):
             if trigger.category == "terminate":
-                self._add_patterns(f"X:{i}", ("terminate", None), trigger.phrases)
+                role("terminate", trigger.phrases)
             else:
                 hit = (trigger.category, trigger.direction, trigger.max_tokens)
                 self._add_patterns(f"T:{i}", ("trigger", hit), trigger.phrases)
         terminators = [t for t in rules.terminators if t.strip()]
-        self._add_patterns("X:scope", ("terminate", None), terminators)
-        self._add_patterns("B:clause", ("break", None), [*CLAUSE_BREAKS, *terminators])
-        self._add_patterns("S:end", ("sentence", None), SENTENCE_ENDS)
-        self._add_patterns("J:conj", ("conj", None), CONJUNCTIONS)
-        self._add_patterns("J:alt", ("alt", None), ALTERNATIVES)
+        role("terminate", terminators)
+        role("break", [*CLAUSE_BREAKS, *terminators])
+        role("sentence", SENTENCE_ENDS)
+        role("conj", CONJUNCTIONS)
+        role("alt", ALTERNATIVES)
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for phrase, names in roles.items():
+            groups.setdefault(tuple(sorted(names)), []).append(phrase)
+        for names, phrases in groups.items():
+            self._add_patterns("S:" + "+".join(names), ("struct", names), phrases)
 
     def _add_relation_phrases(self) -> None:
         for i, rule in enumerate(self.pack.relations.phrases):
@@ -185,41 +199,42 @@ class PackMatcher:
         (``text``: the doc's text when at hand, saves rebuilding it)."""
         found = DocMatches()
         ends: list[int] = []
-        entities: list[tuple[int, int, Mention]] = []
+        entities: list[tuple[int, int, Any]] = []
         triggers: list[tuple[int, int, Any]] = []
         for match_id, start, end in self.phrase(doc):
             kind, value = self.kinds[match_id]
-            if kind == "concept":
+            if kind == "concept" or kind == "plural":
                 if match_id in self._case_checked and not self._case_ok(doc, start, end):
                     continue
-                entities.append((start, end, Mention(start, end, value.id, value.type, value.label,
-                                                     True, value.side)))
-            elif kind == "plural":
-                entities.append((start, end, Mention(start, end, value.id, value.type, value.label,
-                                                     True, value.side, bilateral=True)))
+                entities.append((start, end, (value, kind == "plural")))
             elif kind == "trigger":
-                triggers.append((start, end, TriggerHit(start, end, *value)))
-            elif kind == "terminate":
-                triggers.append((start, end, None))
-            elif kind == "break":
-                found.breaks.append(start)
-            elif kind == "sentence":
-                ends.append(end)
-            elif kind == "conj":
-                found.conjunctions.append(start)
-            elif kind == "alt":
-                found.conjunctions.append(start)
-                found.alternatives.append(start)
+                triggers.append((start, end, value))
+            elif kind == "struct":
+                for name in value:
+                    if name == "terminate":
+                        triggers.append((start, end, None))
+                    elif name == "break":
+                        found.breaks.append(start)
+                    elif name == "sentence":
+                        ends.append(end)
+                    elif name == "conj":
+                        found.conjunctions.append(start)
+                    else:
+                        found.conjunctions.append(start)
+                        found.alternatives.append(start)
             else:
                 found.phrases.append(PhraseHit(start, end, value))
         entities.extend(self._open_mentions(doc, text))
-        found.mentions = [m for *_, m in longest_first(entities)]
-        for start, _end, hit in longest_first(triggers):
+        found.mentions = [
+            m if isinstance(m, Mention) else
+            Mention(start, end, m[0].id, m[0].type, m[0].label, True, m[0].side, m[1])
+            for start, end, m in longest_first(entities)]
+        for start, end, hit in longest_first(triggers):
             if hit is None:
                 found.terminators.append(start)
             else:
-                found.triggers.append(hit)
-        found.breaks = sorted(set(found.breaks))
+                found.triggers.append(TriggerHit(start, end, *hit))
+        found.breaks.sort()
         found.conjunctions.sort()
         found.alternatives.sort()
         found.sentences = _sentences(ends, len(doc))
