@@ -377,6 +377,10 @@ def run_batch(input_path: str | Path, settings: BatchSettings, *, db: str | Path
     pack = load_pack(settings.domain)
     _PACK = (settings.domain, pack)
     rubrics = resolve_rubrics(pack, settings.rubrics)
+    total = sum(1 for _ in discover(input_path))  # checks the layout before a store is made
+    if total == 0:
+        raise InputError(f"{input_path}: no documents found; put files in references/ and "
+                         "candidates/ (see 'kgjudge batch --help')")
     with Store(db) as store:
         run_id = open_run(store, input_path, settings, pack, rubrics)
         done = store.done(run_id, include_errors=not settings.retry_failed)
@@ -385,7 +389,7 @@ def run_batch(input_path: str | Path, settings: BatchSettings, *, db: str | Path
             return (i for i in discover(input_path)
                     if not all((i.source, i.id, r) in done for r in rubrics))
 
-        report = BatchReport(run_id, total=sum(1 for _ in discover(input_path)))
+        report = BatchReport(run_id, total=total)
         count = sum(1 for _ in todo())
         report.skipped = report.total - count
         if on_start:

@@ -82,6 +82,11 @@ def test_usage_errors_exit_2(tmp_path: Path, pack_dir: Path) -> None:
     assert main(["batch", str(tmp_path / "nope"), "--domain", str(pack_dir),
                  "--db", str(tmp_path / "x.sqlite")]) == 2
     assert main(["export", "--db", str(tmp_path / "none.sqlite")]) == 2
+    (tmp_path / "empty" / "references").mkdir(parents=True)
+    (tmp_path / "empty" / "candidates").mkdir()
+    assert main(["batch", str(tmp_path / "empty"), "--domain", str(pack_dir),
+                 "--db", str(tmp_path / "x.sqlite")]) == 2
+    assert not (tmp_path / "x.sqlite").exists()
     with pytest.raises(SystemExit) as exit_info:
         main(["batch", str(tmp_path), "--domain", str(pack_dir), "--jobs", "0"])
     assert exit_info.value.code == 2
