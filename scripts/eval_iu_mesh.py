@@ -8,7 +8,7 @@ the pack's mesh mapping has that pair, e.g. ``Lung/hypoinflation``, ``Aorta/tort
   asserted present;
 - side agreement: of the found findings coded with left / right / bilateral, the share whose
   graph side agrees (side of the anatomy it is located_at, or of a modifier on it or its anatomy,
-  or the same for the finding that is suggestive_of it);
+  or the same for the finding that is suggestive_of it; bilateral agrees with left and right);
 and on reports coded ``normal``: the share with any present finding (types in finding_roots).
 
 MeSH headings map to concepts through the pack's ``mappings/mesh.csv``, never in code. Reports are
@@ -86,6 +86,8 @@ def graph_sides(graph, nid: str, lexicon) -> set[str]:  # noqa: ANN001
                 sides.add(side_of(e.source))
     if {"left", "right"} <= sides:
         sides.add("bilateral")
+    if "bilateral" in sides:  # both sides: a finding coded once per side agrees on each
+        sides |= {"left", "right"}
     return sides
 
 
