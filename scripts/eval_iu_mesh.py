@@ -146,6 +146,15 @@ def summary(name: str, tally: Tally, heads: list[str]) -> dict[str, float]:
     return figures
 
 
+def print_heads(tally: Tally, heads: list[str], mapping: dict[str, str]) -> None:
+    print(f"  {'head':45} {'concept':24} {'recall':>14} {'side':>12}")
+    for h in heads:
+        found, total = tally.found[h], tally.total[h]
+        side = f"{tally.side_ok[h]}/{tally.side_total[h]}" if tally.side_total[h] else "-"
+        print(f"  {h[:45]:45} {mapping.get(h, '(unmapped)')[:24]:24} "
+              f"{found / total:6.2f} {found:>3}/{total:<4} {side:>12}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--domain", default="radiology")
@@ -176,13 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         overall.normal_with_finding += t.normal_with_finding
     heads = [h for h, _ in overall.total.most_common(args.top)]
     print(f"{len(rows)} reports; the {len(heads)} most frequent coded finding heads:")
-    print(f"  {'head':45} {'concept':24} {'recall':>14} {'side':>12}")
-    mapping = pack.mappings["mesh"]
-    for h in heads:
-        side = (f"{overall.side_ok[h]}/{overall.side_total[h]}" if overall.side_total[h] else "-")
-        print(f"  {h[:45]:45} {mapping.get(h, '(unmapped)')[:24]:24} "
-              f"{overall.found[h] / overall.total[h]:6.2f} {overall.found[h]:>3}/{overall.total[h]:<4}"
-              f" {side:>12}")
+    print_heads(overall, heads, pack.mappings["mesh"])
     for name, t in tallies.items():
         summary(name, t, heads)
     summary("all", overall, heads)

@@ -32,7 +32,8 @@ def test_json_for_one_file(tmp_path: Path, capsys) -> None:  # noqa: ANN001
     assert graph.doc_id.endswith("a.txt")
 
 
-def test_jsonl_for_many_files_and_stdin(tmp_path: Path, capsys, monkeypatch) -> None:  # noqa: ANN001
+def test_jsonl_for_many_files_and_stdin(tmp_path: Path, capsys,  # noqa: ANN001
+                                        monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setattr("sys.stdin", io.StringIO("Small effusion."))
     a = write(tmp_path, "a.txt", "No pneumothorax.")
     code, out, _ = run(capsys, a, "-")
