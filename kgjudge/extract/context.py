@@ -50,7 +50,10 @@ def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
             if t.category == "pseudo":
                 continue
             window = t.max_tokens or max_tokens
-            others = [o for o in triggers if o.category != t.category and o is not t]
+            # another assertion ends the scope ("no X, possible Y"); history is another axis
+            # ("no prior surgery": still negated)
+            others = [o for o in triggers if o.category != t.category and o is not t
+                      and (o.category == "historical") == (t.category == "historical")]
             if t.direction in ("forward", "bidirectional"):
                 end = min(s_end, t.end + window, _next_stop(stops, t.end, s_end),
                           min((o.start for o in others if o.start >= t.end), default=s_end))

@@ -25,7 +25,12 @@ class GraphBuilder:
     def __init__(self, pack: DomainPack) -> None:
         self.pack = pack
         self.relations = RelationRules(pack)
-        self.asserted_types = frozenset(pack.finding_roots)
+        # Findings, devices, procedures ... are asserted; anatomy (located_at targets) and
+        # modifiers are what a sentence talks about, present even in "no left effusion".
+        clause = pack.relations.clause
+        self.asserted_types = frozenset(pack.finding_roots) | (
+            frozenset(pack.entity_types) - frozenset(clause.located_at_targets)
+            - frozenset(clause.modify_types))
         self.bilateral = bilateral_modifier(pack)
 
     def build(self, doc: Doc, found: DocMatches, doc_id: str | None = None, *,

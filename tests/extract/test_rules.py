@@ -167,3 +167,8 @@ def test_more_relations(rules, text: str, expected: set) -> None:
 
 def test_a_mention_inside_its_trigger_is_governed_by_it(rules) -> None:
     assert keys(rules.extract("The heart is not enlarged."))["enlargement"] == "absent"
+
+
+def test_history_does_not_end_a_negation(rules) -> None:
+    (node,) = rules.extract("No prior pneumonia.").nodes()
+    assert (node.key, node.assertion, node.historical) == ("pneumonia", "absent", True)
