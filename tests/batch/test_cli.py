@@ -151,3 +151,31 @@ def test_failures_exit_1_with_reasons(tmp_path: Path, pack_dir: Path,
     for line in ("candidates/case00001: empty file", "candidates/case00002: file too large",
                  "candidates/orphan: missing reference"):
         assert line in err
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_resumes(tmp_path: Path, pack_dir: Path) -> None:
+    n = 300
+    root = corpus(tmp_path / "in", n)
+    db = tmp_path / "run.sqlite"
+    cmd = [sys.executable, "-m", "kgjudge", "batch", str(root), "--domain", str(pack_dir),
+           "--db", str(db), "--jobs", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(verdict_rows(db)) < 40 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the batch finished before it could be interrupted; raise n"
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole group
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130 and "run the same command again" in err.lower()
+    stored = len(verdict_rows(db))
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"{stored // 2} already stored" in done.stderr
+    keys = [r[:3] for r in verdict_rows(db)]
+    assert len(keys) == len(set(keys)) == 2 * n
