@@ -199,7 +199,7 @@ def format_corpus_report(reports: list[SourceReport], *, top: int = 15) -> str:
         for etype, scores in r.corpus.by_type.items():
             lines.append(f"    {etype}: node_f1={scores.node_f1:.3f}")
         gaps = list(r.corpus.gaps)
-        lines.append(f"  knowledge gaps ({len(gaps)}): " + ("none" if not gaps else ""))
+        lines.append(f"  knowledge gaps: {len(gaps) or 'none'}")
         lines.extend(f"    {g.line()}" for g in gaps[:top])
         if len(gaps) > top:
             lines.append(f"    ... and {len(gaps) - top} more")
