@@ -144,8 +144,19 @@ def import_spacy_without_torch() -> None:
 
 
 def judge_settings(settings: BatchSettings) -> dict[str, Any]:
-    """get_judge keyword arguments from the batch's judge options (CLI names -> backend names)."""
+    """get_judge keyword arguments from the batch's judge options (CLI names -> backend names).
+
+    Raises:
+        ConfigError: an option the backend does not take (e.g. --endpoint with --backend kg).
+    """
     options = dict(settings.judge_options)
+    refused = {"kg": set(options) - {"max_items"},
+               "hf": set(options) & {"endpoint", "timeout", "base_url", "timeout_s"}}
+    unknown = refused.get(settings.backend)
+    if unknown:
+        raise ConfigError(f"--backend {settings.backend} takes no "
+                          f"{', '.join(sorted('--' + k for k in unknown))}; model, endpoint and "
+                          "timeout are for --backend openai (model also for hf)")
     if settings.backend == "openai":
         renames = {"endpoint": "base_url", "timeout": "timeout_s"}
         options = {renames.get(k, k): v for k, v in options.items()}
@@ -381,6 +392,16 @@ def run_batch(input_path: str | Path, settings: BatchSettings, *, db: str | Path
     if total == 0:
         raise InputError(f"{input_path}: no documents found; put files in references/ and "
                          "candidates/ (see 'kgjudge batch --help')")
+    judge_settings(settings)  # option errors exit now, not once per pair
+    main_processor: list[Processor] = [processor] if processor else []
+
+    def local() -> Processor:
+        if not main_processor:
+            main_processor.append(load_processor(settings))
+        return main_processor[0]
+
+    if settings.backend != "kg":  # the main process judges: build it now (bad endpoint: exit 2)
+        getattr(local(), "judge_backend", None)
     with Store(db) as store:
         run_id = open_run(store, input_path, settings, pack, rubrics)
         done = store.done(run_id, include_errors=not settings.retry_failed)
@@ -394,13 +415,6 @@ def run_batch(input_path: str | Path, settings: BatchSettings, *, db: str | Path
         report.skipped = report.total - count
         if on_start:
             on_start(count, report.skipped)
-        main_processor: list[Processor] = [processor] if processor else []
-
-        def local() -> Processor:
-            if not main_processor:
-                main_processor.append(load_processor(settings))
-            return main_processor[0]
-
         def record(outcome: Outcome) -> None:
             store.add_result(run_id, outcome.pair, comparison=outcome.blobs,
                              verdicts=outcome.verdicts, error=outcome.error or None)

@@ -179,3 +179,18 @@ def test_ctrl_c_stops_cleanly_and_resumes(tmp_path: Path, pack_dir: Path) -> Non
     assert f"{stored // 2} already stored" in done.stderr
     keys = [r[:3] for r in verdict_rows(db)]
     assert len(keys) == len(set(keys)) == 2 * n
+
+
+def test_judge_options_the_backend_does_not_take_exit_2(
+        tmp_path: Path, pack_dir: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = corpus(tmp_path / "in", 1)
+    db = tmp_path / "x.sqlite"
+    assert main(["batch", str(root), "--domain", str(pack_dir), "--db", str(db),
+                 "--model", "m"]) == 2
+    assert "--backend kg takes no --model" in capsys.readouterr().err
+    monkeypatch.delenv("KGJUDGE_OPENAI_BASE_URL", raising=False)
+    assert main(["batch", str(root), "--domain", str(pack_dir), "--db", str(db),
+                 "--backend", "openai"]) == 2
+    assert "no OpenAI-compatible endpoint" in capsys.readouterr().err
+    assert not db.exists()
