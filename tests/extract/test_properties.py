@@ -72,3 +72,25 @@ def radiology_rules():  # noqa: ANN201
 @given(text=radiology_texts)
 def test_radiology_pack_never_raises_and_spans_index_the_text(radiology_rules, text: str) -> None:
     check(radiology_rules.extract(text), text)
+
+
+@pytest.fixture(scope="module")
+def uncached(pack):  # noqa: ANN001, ANN201
+    from kgjudge.extract import get_extractor
+
+    return get_extractor(pack, "rules", cache_size=0)
+
+
+sentences = st.lists(st.sampled_from(WORDS[:-1]), min_size=1, max_size=8).map(
+    lambda words: " ".join(words) + ".")
+documents = st.lists(st.sampled_from(["No pneumothorax.", "Small left pleural effusion.",
+                                      "Possible LLL pneumonia."]) | sentences,
+                     max_size=6).map(" ".join)
+
+
+@SETTINGS
+@given(batch=st.lists(documents, min_size=1, max_size=4))
+def test_sentence_cache_changes_nothing(rules, uncached, batch: list[str]) -> None:
+    """The rules extractor caches sentence results; graphs equal the uncached ones."""
+    assert [g.to_dict() for g in rules.extract_many(batch)] == \
+        [g.to_dict() for g in uncached.extract_many(batch)]
