@@ -165,3 +165,23 @@ def test_pack_named_two_ways_resumes_one_run(tmp_path: Path, pack_dir: Path,
     monkeypatch.chdir(pack_dir.parent)
     again = run_batch(root, settings(Path(pack_dir.name)), db=db)
     assert again.run_id == first.run_id and again.processed == 0
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_hf_backend_in_process(tmp_path: Path, pack_dir: Path) -> None:
+    """The hf judge loads torch after the rules extractor imported spaCy without it."""
+    from tests.helpers.tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "tiny")
+    root = make_folder(tmp_path / "in", 2)
+    db = tmp_path / "run.sqlite"
+    report = run_batch(root, BatchSettings(domain=str(pack_dir), backend="hf",
+                                           judge_options={"model": str(model)}), db=db)
+    assert report.processed == 2
+    with Store(db) as store:
+        verdicts = store.verdicts(report.run_id)
+    assert len(verdicts) == 2 * len(RUBRICS)
+    # random weights: ok or unscored, but judged by the model, never an error
+    assert {v.status for v in verdicts} <= {"ok", "unscored"}
+    assert {(v.backend, v.model) for v in verdicts} == {("hf", str(model))}
