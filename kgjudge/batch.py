@@ -123,6 +123,10 @@ class PipelineProcessor:
 
     def judge(self, pair: Pair, comparison: Comparison, rubrics: list[str]) -> list[Verdict]:
         cases = self.pipeline.cases(pair, rubrics, comparison)
+        if self.backend == "openai":
+            # One call at a time per pair: batch's thread pool then bounds calls in flight to
+            # --concurrency (judge_many would add a pool of its own per pair).
+            return [self.judge_backend.judge(case) for case in cases]
         return list(self.judge_backend.judge_many(cases))
 
 
