@@ -8,7 +8,7 @@ matches, not tokens.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -194,14 +194,23 @@ class PackMatcher:
         for i, rule in enumerate(self.pack.relations.phrases):
             self._add_patterns(f"R:{i}", ("phrase", i), rule.phrases)
 
-    def match(self, doc: Doc, text: str | None = None) -> DocMatches:
+    def match(self, doc: Doc, text: str | None = None, *,
+              keep: Sequence[tuple[int, int]] | None = None) -> DocMatches:
         """Every mention, trigger, terminator, clause break and relation phrase in ``doc``
-        (``text``: the doc's text when at hand, saves rebuilding it)."""
+        (``text``: the doc's text when at hand, saves rebuilding it; ``keep``: only these
+        sentences, as token ranges, which then are the sentences of the result)."""
         found = DocMatches()
         ends: list[int] = []
         entities: list[tuple[int, int, Any]] = []
         triggers: list[tuple[int, int, Any]] = []
-        for match_id, start, end in self.phrase(doc):
+        matches = self.phrase(doc)
+        mask = None
+        if keep is not None:
+            mask = bytearray(len(doc))
+            for a, b in keep:
+                mask[a:b] = b"\x01" * (b - a)
+            matches = [m for m in matches if mask[m[1]]]
+        for match_id, start, end in matches:
             kind, value = self.kinds[match_id]
             if kind == "concept" or kind == "plural":
                 if match_id in self._case_checked and not self._case_ok(doc, start, end):
@@ -224,7 +233,7 @@ class PackMatcher:
                         found.alternatives.append(start)
             else:
                 found.phrases.append(PhraseHit(start, end, value))
-        entities.extend(self._open_mentions(doc, text))
+        entities.extend(e for e in self._open_mentions(doc, text) if mask is None or mask[e[0]])
         found.mentions = [
             m if isinstance(m, Mention) else
             Mention(start, end, m[0].id, m[0].type, m[0].label, True, m[0].side, m[1])
@@ -237,7 +246,7 @@ class PackMatcher:
         found.breaks.sort()
         found.conjunctions.sort()
         found.alternatives.sort()
-        found.sentences = _sentences(ends, len(doc))
+        found.sentences = list(keep) if keep is not None else _sentences(ends, len(doc))
         found.phrases.sort(key=lambda p: p.start)
         return found
 

@@ -152,30 +152,35 @@ class RulesExtractor:
         if not self.cache_size or not len(doc):
             return self.builder.build(doc, self.matcher.match(doc, text), text=text)
         orth = doc.to_array(ORTH).tolist()
-        keys = [(s, tuple(orth[s:e])) for s, e in self._sentences(orth)]
-        cached = [self._cache.get(key, False) for _, key in keys]
-        if all(part is not False for part in cached):
-            parts = [(s, part) for (s, _), part in zip(keys, cached) if part is not None]
-            return self.builder.assemble(doc, parts, text=text)
-        found = self.matcher.match(doc, text)
-        parts = self.builder.parts(found)
-        if self._sentence_local(keys, found):
+        cuts = self._sentences(orth)
+        keys = [tuple(orth[s:e]) for s, e in cuts]
+        cached = [self._cache.get(key, False) for key in keys]
+        missing = [cut for cut, part in zip(cuts, cached) if part is False]
+        parts = [(s, part) for (s, _), part in zip(cuts, cached) if part]
+        if missing:
+            found = self.matcher.match(doc, text, keep=missing)
+            if not self._sentence_local(found):  # a match across a cut: no sentence parts
+                return self.builder.build(doc, self.matcher.match(doc, text), text=text)
+            fresh = dict(self.builder.parts(found))
             if len(self._cache) > self.cache_size:
                 self._cache.clear()
-            by_start = dict(parts)
-            for s, key in keys:
-                self._cache[key] = by_start.get(s)
+            for (s, _), key, part in zip(cuts, keys, cached):
+                if part is False:
+                    self._cache[key] = fresh.get(s)
+            parts = sorted([*parts, *fresh.items()], key=lambda p: p[0])
         return self.builder.assemble(doc, parts, text=text)
 
     @staticmethod
-    def _sentence_local(keys: list[tuple[int, tuple[int, ...]]], found: DocMatches) -> bool:
-        """Safe to cache: the same sentence cut, and no mention or trigger across a cut."""
-        if [s for s, _ in keys] != [s for s, _ in found.sentences]:
-            return False
+    def _sentence_local(found: DocMatches) -> bool:
+        """No mention or trigger runs across a sentence cut (then sentences are independent)."""
         starts = [s for s, _ in found.sentences]
-        spans = [(m.start, m.end) for m in found.mentions]
-        spans += [(t.start, t.end) for t in found.triggers]
-        return all(bisect_right(starts, a) == bisect_right(starts, b - 1) for a, b in spans)
+        ends = dict(found.sentences)
+        for a, b in [*((m.start, m.end) for m in found.mentions),
+                     *((t.start, t.end) for t in found.triggers)]:
+            s = starts[bisect_right(starts, a) - 1]
+            if b > ends[s]:
+                return False
+        return True
 
     def _sentences(self, orth: Sequence[int]) -> list[tuple[int, int]]:
         """Sentence token ranges, cut as PackMatcher cuts them (after . ! ? and blank lines)."""
