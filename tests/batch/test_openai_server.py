@@ -17,9 +17,26 @@ from kgjudge.store import Store
 
 
 class FakeChat(BaseHTTPRequestHandler):
-    """Answers by what the prompt contains: SLOW sleeps, FAIL5XX is a 503, GARBLE no score."""
+    """Answers by what the prompt contains: SLOW sleeps, FAIL5XX is a 503, GARBLE no score.
+
+    Counts requests in flight (class attributes, reset per test by the fixture).
+    """
+
+    lock = threading.Lock()
+    in_flight = 0
+    most_in_flight = 0
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        with FakeChat.lock:
+            FakeChat.in_flight += 1
+            FakeChat.most_in_flight = max(FakeChat.most_in_flight, FakeChat.in_flight)
+        try:
+            self._answer()
+        finally:
+            with FakeChat.lock:
+                FakeChat.in_flight -= 1
+
+    def _answer(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         prompt = " ".join(m["content"] for m in body["messages"])
         if "FAIL5XX" in prompt:
@@ -27,6 +44,8 @@ class FakeChat(BaseHTTPRequestHandler):
             return
         if "SLOW" in prompt:
             time.sleep(1.5)
+        elif "PAUSE" in prompt:
+            time.sleep(0.1)
         text = "I cannot decide." if "GARBLE" in prompt else "Feedback: Matches. [RESULT] 4"
         self._send(200, {"choices": [{"message": {"role": "assistant", "content": text},
                                       "finish_reason": "stop"}],
@@ -50,6 +69,7 @@ class FakeChat(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
+    FakeChat.in_flight = FakeChat.most_in_flight = 0
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeChat)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -84,3 +104,17 @@ def test_judge_failures_are_recorded_per_item(tmp_path: Path, pack_dir: Path,
         else:
             assert v.status == "unscored" and v.raw_output == "I cannot decide."
     assert report.failures == {"JudgeTimeout": 2, "JudgeError": 2, "unscored": 2}
+
+
+def test_concurrency_bounds_calls_in_flight(tmp_path: Path, pack_dir: Path, server: str) -> None:
+    root = tmp_path / "in"
+    make_folder(root, 0)
+    (root / "candidates").mkdir()
+    for i in range(10):
+        (root / "references" / f"p{i}.txt").write_text("The example thing is large.")
+        (root / "candidates" / f"p{i}.txt").write_text(f"PAUSE thing {i}")
+    settings = BatchSettings(domain=str(pack_dir), backend="openai", concurrency=3,
+                             judge_options={"base_url": server, "max_retries": 0})
+    report = run_batch(root, settings, db=tmp_path / "run.sqlite")
+    assert report.exit_code == 0 and report.processed == 10
+    assert 1 < FakeChat.most_in_flight <= 3
