@@ -23,6 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                                "(default: radiology)")
     parser.add_argument("--extractor", default=None,
                         help="rules, spacy or llm (default: the pack's [extractor].name)")
+    parser.add_argument("--model", default=None,
+                        help="spacy: pipeline name or folder; llm: model name on the server")
+    parser.add_argument("--base-url", default=None,
+                        help="llm: OpenAI-compatible server URL (e.g. http://127.0.0.1:8000/v1)")
     parser.add_argument("--format", choices=FORMATS, default=None,
                         help="json (one file), jsonl (one graph per line; the default for "
                              "several files), turtle, graphml, table")
@@ -31,12 +35,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kgjudge.domain import load_pack
+    from kgjudge.errors import ConfigError
     from kgjudge.extract import get_extractor
 
     fmt = args.format or ("jsonl" if len(args.files) > 1 else "json")
     documents = [(name, _read(name)) for name in args.files]
     pack = load_pack(args.domain)
-    extractor = get_extractor(pack, args.extractor)
+    name = args.extractor or pack.extractor.name
+    options = {k: v for k, v in (("model", args.model), ("base_url", args.base_url)) if v}
+    if "base_url" in options and name != "llm" or options and name == "rules":
+        raise ConfigError(f"--model / --base-url do not apply to the '{name}' extractor")
+    extractor = get_extractor(pack, name, **options)
     graphs = extractor.extract_many(text for _, text in documents)
     for (name, _), graph in zip(documents, graphs, strict=True):
         graph.doc_id = name

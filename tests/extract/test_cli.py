@@ -64,3 +64,11 @@ def test_table_lists_entities_then_relations(tmp_path: Path, capsys) -> None:  #
 def test_unreadable_file_is_an_input_error(tmp_path: Path, capsys) -> None:  # noqa: ANN001
     code, out, err = run(capsys, str(tmp_path / "missing.txt"))
     assert code == 2 and out == "" and "missing.txt" in err
+
+
+def test_model_options_only_where_they_apply(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    a = write(tmp_path, "a.txt", "No pneumothorax.")
+    code, _, err = run(capsys, a, "--model", "x")
+    assert code == 2 and "do not apply to the 'rules' extractor" in err
+    code, _, err = run(capsys, a, "--extractor", "spacy", "--model", str(tmp_path / "none"))
+    assert code == 2 and "cannot load spaCy pipeline" in err
