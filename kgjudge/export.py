@@ -87,6 +87,8 @@ def atomic_text(path: str | Path) -> Iterator[IO[str]]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        # mkstemp creates the file 0600; an export is an ordinary file, so honour the umask.
+        os.fchmod(fd, _ordinary_file_mode(target))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
             handle.flush()
@@ -95,6 +97,15 @@ def atomic_text(path: str | Path) -> Iterator[IO[str]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _ordinary_file_mode(target: Path) -> int:
+    """The mode an existing target has, else 0666 less the umask (what open() would give)."""
+    if target.exists():
+        return target.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def export_run(store: Store, run_id: int, *, fmt: str = "csv", out: str | Path | None = None

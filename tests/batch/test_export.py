@@ -52,3 +52,21 @@ def test_atomic_file_keeps_the_old_one_on_failure(tmp_path: Path) -> None:
 def test_unknown_format(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite") as store, pytest.raises(ConfigError, match="csv"):
         export_run(store, store.create_run(config={}, domain="d"), fmt="xlsx")
+
+
+def test_export_is_an_ordinary_file_not_private(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        with atomic_text(tmp_path / "new.csv") as handle:
+            handle.write("a\n")
+        assert stat.S_IMODE((tmp_path / "new.csv").stat().st_mode) == 0o644
+        (tmp_path / "kept.csv").write_text("x\n")
+        (tmp_path / "kept.csv").chmod(0o640)
+        with atomic_text(tmp_path / "kept.csv") as handle:
+            handle.write("b\n")
+        assert stat.S_IMODE((tmp_path / "kept.csv").stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
