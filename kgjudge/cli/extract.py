@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from kgjudge.cli.common import read_document_arg
 
 if TYPE_CHECKING:
     from kgjudge.domain import DomainPack
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from kgjudge.extract import get_extractor
 
     fmt = args.format or ("jsonl" if len(args.files) > 1 else "json")
-    documents = [(name, _read(name)) for name in args.files]
+    documents = [(name, read_document_arg(name)) for name in args.files]
     pack = load_pack(args.domain)
     name = args.extractor or pack.extractor.name
     options = {k: v for k, v in (("model", args.model), ("base_url", args.base_url)) if v}
@@ -52,17 +53,6 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(_render(graph, fmt, pack, several=len(documents) > 1))
     return 0
 
-
-def _read(name: str) -> str:
-    from kgjudge.errors import InputError
-
-    if name == "-":
-        return sys.stdin.read()
-    try:
-        return Path(name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read {name}: {e}; pass a UTF-8 text file or - for stdin") \
-            from e
 
 
 def _render(graph: ReportGraph, fmt: str, pack: DomainPack, *, several: bool) -> str:
@@ -86,7 +76,7 @@ def table(graph: ReportGraph) -> str:
         assertion = n.assertion + (" (historical)" if n.historical else "")
         rows.append((n.key, n.type, assertion, spans))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3] for r in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3] for r in rows]
     edges = graph.edges()
     if edges:
         lines += ["", "relations:"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
+
+from kgjudge.cli.common import read_document_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
     from kgjudge.pipeline import Pipeline
 
     pack = load_pack(args.domain)
-    pair = Pair(id=Path(args.candidate).stem, reference=_read(args.reference),
-                candidate=_read(args.candidate), instruction=args.instruction,
+    pair = Pair(id=Path(args.candidate).stem, reference=read_document_arg(args.reference),
+                candidate=read_document_arg(args.candidate), instruction=args.instruction,
                 reference_path=args.reference, candidate_path=args.candidate)
     judge = get_judge(args.backend, pack, **_backend_settings(args))
     verdicts = Pipeline(pack, judge=judge).judge_pair(pair, args.rubric)
@@ -69,16 +70,6 @@ def _backend_settings(args: argparse.Namespace) -> dict[str, object]:
             settings["max_new_tokens"] = args.max_tokens
     return {k: v for k, v in settings.items() if v is not None}
 
-
-def _read(path: str) -> str:
-    from kgjudge.errors import InputError
-
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read the document ({e}); pass a UTF-8 text file") from e
 
 
 def _print_verdicts(verdicts: list) -> None:  # noqa: ANN001 - list[Verdict]

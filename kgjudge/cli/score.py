@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from kgjudge.cli.common import read_document_arg
 
 if TYPE_CHECKING:
     from kgjudge.compare import Comparison
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
                          "pass one of them as a file")
     pack = load_pack(args.domain)
     sources = {"reference": args.reference, "candidate": args.candidate}
-    raw = {side: _read(name) for side, name in sources.items()}
+    raw = {side: read_document_arg(name) for side, name in sources.items()}
     graphs = _graphs(pack, sources, raw, args.extractor)
     settings = pack.compare if args.assertion is None else replace(pack.compare,
                                                                    assertion=args.assertion)
@@ -61,17 +62,6 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render(result, include_matched=args.matched))
     return 0
 
-
-def _read(name: str) -> str:
-    from kgjudge.errors import InputError
-
-    if name == "-":
-        return sys.stdin.read()
-    try:
-        return Path(name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read {name}: {e}; pass a UTF-8 text file or - for stdin") \
-            from e
 
 
 def _graphs(pack: DomainPack, sources: dict[str, str], raw: dict[str, str],

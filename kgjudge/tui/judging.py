@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kgjudge.errors import InputError
+from kgjudge.inputs import read_document
 from kgjudge.judge.base import Pair, Verdict
 
 if TYPE_CHECKING:
@@ -58,8 +58,8 @@ def judge_adhoc(request: AdhocRequest) -> tuple[Path, int]:
     from kgjudge.pipeline import Pipeline
     from kgjudge.store import Store
 
-    pair = Pair(id=request.candidate.stem, reference=_read(request.reference),
-                candidate=_read(request.candidate), source="adhoc",
+    pair = Pair(id=request.candidate.stem, reference=read_document(request.reference),
+                candidate=read_document(request.candidate), source="adhoc",
                 reference_path=str(request.reference), candidate_path=str(request.candidate))
     pack = load_pack(request.domain)
     pipeline = Pipeline(pack, judge=get_judge(request.backend, pack))
@@ -93,10 +93,3 @@ def export_run(data: RunData, path: Path) -> int:
     fmt = "jsonl" if path.suffix.lower() == ".jsonl" else "csv"
     return export(data.store, data.run.id, fmt=fmt, out=path)
 
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read the document ({e}); give a UTF-8 text file") \
-            from e

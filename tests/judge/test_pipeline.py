@@ -87,4 +87,5 @@ def test_cli_judge_json_and_text(tmp_path, capsys, pack) -> None:  # noqa: ANN00
 def test_cli_judge_missing_file_is_input_error(tmp_path, capsys) -> None:  # noqa: ANN001
     code = main(["judge", str(tmp_path / "nope.txt"), str(tmp_path / "x.txt"), "--domain",
                  "legal"])
-    assert code == 2 and "cannot read the document" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 2 and "nope.txt does not exist" in err
