@@ -29,9 +29,15 @@ from typing import TYPE_CHECKING, Any
 from kgjudge.errors import ConfigError, InputError, KgJudgeError
 from kgjudge.inputs import Item, check_text, discover, read_document
 from kgjudge.judge.base import Pair, Verdict
-from kgjudge.processor import (BatchSettings, PipelineProcessor, Processor,
-                               import_spacy_without_torch, judge_settings, load_processor,
-                               remember_pack)
+from kgjudge.processor import (
+    BatchSettings,
+    PipelineProcessor,
+    Processor,
+    import_spacy_without_torch,
+    judge_settings,
+    load_processor,
+    remember_pack,
+)
 from kgjudge.store import CaseBlobs, Store, config_hash
 
 __all__ = ["BatchReport", "BatchSettings", "Outcome", "PipelineProcessor", "Processor",

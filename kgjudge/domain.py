@@ -259,8 +259,9 @@ def _load(folder: Path) -> tuple[DomainPack | None, list[Problem]]:
     assertions = d.list("types", "assertions", default=list(ASSERTIONS))
     for root in finding_roots:
         if root not in entity_types:
+            hint = did_you_mean(root, entity_types)
             problems.append(Problem(str(manifest), f"[types].finding_roots: '{root}' is not an "
-                                                   f"entity type{did_you_mean(root, entity_types)}"))
+                                                   f"entity type{hint}"))
     for a in assertions:
         if a not in ASSERTIONS:
             problems.append(Problem(str(manifest), f"[types].assertions: '{a}' is not one of "

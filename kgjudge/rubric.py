@@ -91,7 +91,8 @@ def read_rubric_data(path: Path) -> dict[str, Any]:
     except RubricError:
         raise
     except Exception as e:
-        raise RubricError("malformed rubric", [Problem(str(path), str(e), line=error_line(e))]) from e
+        problem = Problem(str(path), str(e), line=error_line(e))
+        raise RubricError("malformed rubric", [problem]) from e
     if not isinstance(data, dict):
         raise RubricError("malformed rubric", [Problem(str(path), "expected a table of keys")])
     return data

@@ -49,8 +49,16 @@ from typing import TYPE_CHECKING, Any
 from kgjudge import __version__
 from kgjudge.errors import StoreError
 from kgjudge.judge.base import Pair, Verdict
-from kgjudge.store_records import (CaseBlobs, CaseRecord, OverrideRecord, RunRecord, row_case,
-                                   row_override, row_run, row_verdict)
+from kgjudge.store_records import (
+    CaseBlobs,
+    CaseRecord,
+    OverrideRecord,
+    RunRecord,
+    row_case,
+    row_override,
+    row_run,
+    row_verdict,
+)
 
 if TYPE_CHECKING:
     from kgjudge.compare.model import Comparison

@@ -20,8 +20,8 @@ import argparse
 import csv
 import os
 import random
-import resource
 import re
+import resource
 import subprocess
 import sys
 import tempfile

@@ -24,13 +24,12 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from kgjudge.tui.widgets.case_table import CaseTable
-
 from kgjudge.store import Store
 from kgjudge.tui.app import ReviewApp
 from kgjudge.tui.data import RunData
 from kgjudge.tui.sample import build_sample_store
 from kgjudge.tui.screens.queue import QueueScreen
+from kgjudge.tui.widgets.case_table import CaseTable
 
 SIZE = (160, 45)
 Timing = tuple[float, float]

@@ -188,7 +188,7 @@ def check(ontology: Path) -> None:
     lex = Lexicon(ontology)
     problems = 0
     for c in lex.ids:
-        prefs = [l for k, l in lex.labels[c] if k == "pref"]
+        prefs = [label for k, label in lex.labels[c] if k == "pref"]
         if len(prefs) != 1:
             print(f"{c}: {len(prefs)} prefLabels")
             problems += 1

@@ -56,7 +56,8 @@ def run_show(args: argparse.Namespace) -> int:
     table = Table("entity type", "concepts", "finding root")
     counts = pack.lexicon.count_by_type()
     for etype in pack.entity_types:
-        table.add_row(etype, str(counts.get(etype, 0)), "yes" if etype in pack.finding_roots else "")
+        root = "yes" if etype in pack.finding_roots else ""
+        table.add_row(etype, str(counts.get(etype, 0)), root)
     console.print(table)
     console.print(f"relations: {', '.join(pack.relation_types)}")
     console.print(f"assertions: {', '.join(pack.assertions)}")

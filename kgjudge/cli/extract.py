@@ -76,7 +76,8 @@ def table(graph: ReportGraph) -> str:
         assertion = n.assertion + (" (historical)" if n.historical else "")
         rows.append((n.key, n.type, assertion, spans))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3] for r in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3]
+             for r in rows]
     edges = graph.edges()
     if edges:
         lines += ["", "relations:"]

@@ -25,9 +25,8 @@ def graph(key: str, type_: str = "observation") -> ReportGraph:
 
 @pytest.mark.slow
 def test_transformers_embedder_scores_keys_outside_the_ontology(tmp_path) -> None:
-    from tests.helpers.tiny_model import build_tiny_model
-
     from kgjudge.compare.embed import transformers_embedder
+    from tests.helpers.tiny_model import build_tiny_model
 
     embed = transformers_embedder(str(build_tiny_model(tmp_path / "m")))
     a, b, again = embed(["small effusion", "pneumothorax", "small effusion"])

@@ -52,7 +52,7 @@ def test_folds_keep_documents_together() -> None:
     groups = [f"d{i % 13}" for i in range(130)]
     fold = group_folds(groups, 5, seed=1)
     for g in set(groups):
-        assert len({f for f, x in zip(fold, groups) if x == g}) == 1
+        assert len({f for f, x in zip(fold, groups, strict=True) if x == g}) == 1
     assert set(fold) == set(range(5))
 
 

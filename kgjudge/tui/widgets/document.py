@@ -12,13 +12,13 @@ from bisect import bisect_right
 from rich.console import Console
 from rich.segment import Segment
 from rich.text import Text
+
+# Textual's own word-wrap offsets; Text.wrap drops the offsets the span lookup needs.
+from textual._wrap import compute_wrap_offsets  # noqa: PLC2701
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-
-# Textual's own word-wrap offsets; Text.wrap drops the offsets the span lookup needs.
-from textual._wrap import compute_wrap_offsets  # noqa: PLC2701
 
 from kgjudge.graph import Span
 from kgjudge.tui.highlight import Highlighted
