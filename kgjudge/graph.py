@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import ItemsView, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -59,78 +59,111 @@ def node_id(key: str, assertion: str) -> str:
     return f"{key}|{assertion}"
 
 
-@dataclass
+@dataclass(eq=False)
 class ReportGraph:
-    """Entity-relation graph of one document."""
+    """Entity-relation graph of one document.
+
+    Nodes and edges are held in plain dicts laid out as networkx lays out a MultiDiGraph
+    (successors and predecessors share one {relation: Edge} dict per node pair); the networkx
+    MultiDiGraph users get from `nx` is built from them on first use and kept until the graph
+    changes. Construction is lazy because extraction and comparison never need it, and building
+    one costs several times the tokenisation of a report (issue 3); the order of `nodes()` and
+    `edges()` is the order networkx gives for the same calls.
+    """
 
     text: str = ""
     doc_id: str | None = None
-    _g: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph, repr=False)
+    _nodes: dict[str, Node] = field(default_factory=dict, repr=False)
+    _succ: dict[str, dict[str, dict[str, Edge]]] = field(default_factory=dict, repr=False)
+    _pred: dict[str, dict[str, dict[str, Edge]]] = field(default_factory=dict, repr=False)
+    _nx: nx.MultiDiGraph | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ building
     def add_node(self, key: str, type: str, *, assertion: str = "present", label: str = "",
                  span: Span | None = None, in_ontology: bool = True,
                  historical: bool = False) -> str:
         """Add a node, or add a mention span to the existing node; returns the node id."""
-        nid = node_id(key, assertion)
-        # networkx's G.nodes / G.edges / G.degree views are cached on the graph and make it a
-        # reference cycle (freed only by the cyclic GC), so this class reads the dicts below.
-        data = self._g._node.get(nid)
-        existing: Node | None = data["node"] if data is not None else None
-        spans = existing.spans if existing else ()
-        if span is not None and span not in spans:
-            spans = tuple(sorted((*spans, span)))
-        node = Node(
-            key=key, type=type if existing is None else existing.type, assertion=assertion,
-            label=label or (existing.label if existing else key), spans=spans,
-            in_ontology=in_ontology if existing is None else existing.in_ontology,
-            historical=historical if existing is None else (existing.historical and historical),
-        )
-        self._g.add_node(nid, node=node)
+        nid = f"{key}|{assertion}"
+        existing = self._nodes.get(nid)
+        if existing is None:
+            self._nodes[nid] = Node(key, type, assertion, label or key,
+                                    () if span is None else (span,), in_ontology, historical)
+            self._succ[nid] = {}
+            self._pred[nid] = {}
+        else:
+            spans = existing.spans
+            if span is not None and span not in spans:
+                spans = tuple(sorted((*spans, span)))
+            label = label or existing.label
+            historical = existing.historical and historical
+            if spans is not existing.spans or label != existing.label or \
+                    historical != existing.historical:  # else the node is unchanged
+                self._nodes[nid] = Node(key, existing.type, assertion, label, spans,
+                                        existing.in_ontology, historical)
+        self._nx = None
         return nid
 
     def add_edge(self, source: str, relation: str, target: str, *,
                  evidence: Span | None = None) -> None:
         """Add a relation between existing nodes; a repeated (source, relation, target) is kept once."""
-        if source not in self._g or target not in self._g:
+        if source not in self._nodes or target not in self._nodes:
             raise KeyError(f"edge {source} -{relation}-> {target}: both nodes must exist")
-        if source == target or self._g.has_edge(source, target, key=relation):
+        if source == target:
             return
-        self._g.add_edge(source, target, key=relation, edge=Edge(source, relation, target, evidence))
+        keyed = self._succ[source].get(target)
+        if keyed is None:
+            keyed = self._succ[source][target] = self._pred[target][source] = {}
+        elif relation in keyed:
+            return
+        keyed[relation] = Edge(source, relation, target, evidence)
+        self._nx = None
 
     # ------------------------------------------------------------------ reading
     @property
     def nx(self) -> nx.MultiDiGraph:
-        """The underlying networkx graph (node attr 'node', edge attr 'edge'); do not mutate."""
-        return self._g
+        """The graph as a networkx MultiDiGraph (node attr 'node', edge attr 'edge'), built on
+        first use and rebuilt after a change; do not mutate it."""
+        if self._nx is None:
+            g = nx.MultiDiGraph()
+            g.add_nodes_from((nid, {"node": node}) for nid, node in self._nodes.items())
+            g.add_edges_from((e.source, e.target, e.relation, {"edge": e}) for e in self.edges())
+            self._nx = g
+        return self._nx
 
     def nodes(self) -> list[Node]:
-        return [data["node"] for data in self._g._node.values()]
+        return list(self._nodes.values())
 
     def edges(self) -> list[Edge]:
-        return [d["edge"] for nbrs in self._g._succ.values() for keyed in nbrs.values()
-                for d in keyed.values()]
+        return [e for nbrs in self._succ.values() for keyed in nbrs.values()
+                for e in keyed.values()]
 
     def node(self, nid: str) -> Node:
-        return self._g._node[nid]["node"]
+        return self._nodes[nid]
+
+    def node_items(self) -> ItemsView[str, Node]:
+        """(node id, node) pairs, in insertion order, without copying (do not mutate)."""
+        return self._nodes.items()
 
     def __contains__(self, nid: object) -> bool:
-        return nid in self._g
+        try:
+            return nid in self._nodes
+        except TypeError:  # unhashable, as networkx answers
+            return False
 
     def __len__(self) -> int:
-        return self._g.number_of_nodes()
+        return len(self._nodes)
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes())
 
     def number_of_edges(self) -> int:
-        return sum(len(keyed) for nbrs in self._g._succ.values() for keyed in nbrs.values())
+        return sum(len(keyed) for nbrs in self._succ.values() for keyed in nbrs.values())
 
     def out_edges(self, nid: str) -> list[Edge]:
-        return [d["edge"] for keyed in self._g._succ[nid].values() for d in keyed.values()]
+        return [e for keyed in self._succ[nid].values() for e in keyed.values()]
 
     def in_edges(self, nid: str) -> list[Edge]:
-        return [d["edge"] for keyed in self._g._pred[nid].values() for d in keyed.values()]
+        return [e for keyed in self._pred[nid].values() for e in keyed.values()]
 
     def triples(self) -> set[tuple[str, str, str]]:
         """(source id, relation, target id) of every edge."""
@@ -164,7 +197,10 @@ class ReportGraph:
                         spans=tuple(tuple(s) for s in n.get("spans", [])),  # type: ignore[misc]
                         in_ontology=n.get("in_ontology", True),
                         historical=n.get("historical", False))
-            graph._g.add_node(node.id, node=node)
+            if node.id not in graph._nodes:
+                graph._succ[node.id] = {}
+                graph._pred[node.id] = {}
+            graph._nodes[node.id] = node
         for e in data.get("edges", []):
             evidence = tuple(e["evidence"]) if e.get("evidence") else None
             graph.add_edge(e["source"], e["relation"], e["target"],

@@ -55,7 +55,7 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
     if assertion not in ("respect", "ignore"):
         raise ValueError(f"assertion must be 'respect' or 'ignore', not {assertion!r}")
     if assertion == "respect":  # the common case: identity is the node id, nothing collapses
-        nodes = {nid: data["node"] for nid, data in _node_data(graph)}
+        nodes = dict(_node_data(graph))
         node_ids = {nid: (nid,) for nid in nodes}
         assertions = {nid: frozenset((node.assertion,)) for nid, node in nodes.items()}
         edges = {(s, rel, t) for s, rel, t in _triples(graph) if s != t}
@@ -72,15 +72,12 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
 
 
 def _node_data(graph: ReportGraph):  # noqa: ANN202 - an items() view
-    # Not graph.nx.nodes: networkx caches that view on the graph, which makes every graph a
-    # reference cycle that only the cyclic GC frees (memory then grows with the pairs scored).
-    return graph.nx._node.items()  # noqa: SLF001
+    return graph.node_items()
 
 
 def _triples(graph: ReportGraph) -> list[tuple[str, str, str]]:
-    """(source id, relation, target id) of every edge, through the public adjacency iterator."""
-    return [(s, rel, t) for s, targets in graph.nx.adjacency()
-            for t, relations in targets.items() for rel in relations]
+    """(source id, relation, target id) of every edge."""
+    return [(e.source, e.relation, e.target) for e in graph.edges()]
 
 
 def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str, ...]],
@@ -88,8 +85,7 @@ def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str,
     """Nodes and edges by key, for assertion='ignore'."""
     ident: dict[str, str] = {}
     groups: dict[str, list[Node]] = defaultdict(list)
-    for nid, data in _node_data(graph):
-        node: Node = data["node"]
+    for nid, node in _node_data(graph):
         ident[nid] = node.key
         groups[node.key].append(node)
     nodes: dict[str, Node] = {}
