@@ -378,6 +378,15 @@ class Store:
         for case in self.cases(run_id, with_graphs=with_graphs):
             yield case, self.verdicts(run_id, case.id, source=case.source)
 
+    def score_summary(self, run_id: int) -> list[dict[str, Any]]:
+        """Per candidate source and rubric: verdicts, mean score, scores <= 2, unscored, errors."""
+        rows = self._read(
+            "SELECT source, rubric, COUNT(*) AS verdicts, AVG(score) AS mean_score, "
+            "SUM(score <= 2) AS low, SUM(status = 'unscored') AS unscored, "
+            "SUM(status = 'error') AS errors FROM verdicts WHERE run_id = ? "
+            "GROUP BY source, rubric ORDER BY source, rubric", (run_id,))
+        return [dict(row) for row in rows]
+
     def count_cases(self, run_id: int) -> int:
         return int(self._read("SELECT count(*) FROM cases WHERE run_id=?", (run_id,))[0][0])
 

@@ -86,8 +86,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {count} rows to {args.out}", file=sys.stderr)
     with Store(args.db) as store:
         failed = store.failed_items(report.run_id, limit=20)
+        print_scores(store.score_summary(report.run_id))
     print_summary(report, failed, args.db)
     return report.exit_code
+
+
+def print_scores(summary: list[dict[str, Any]]) -> None:
+    """The run's scores at a glance, per candidate source and rubric (stderr: stdout is data)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    if not summary:
+        return
+    several = len({row["source"] for row in summary}) > 1  # models side by side
+    headers = ["rubric", "mean score", "scores <= 2", "unscored", "errors"]
+    table = Table(*(["source"] if several else []), *headers, title="scores",
+                  title_justify="left", box=None, pad_edge=False)
+    for row in summary:
+        mean = "-" if row["mean_score"] is None else f"{row['mean_score']:.2f}"
+        cells = [row["rubric"], mean, f"{row['low']} / {row['verdicts']}", str(row["unscored"]),
+                 str(row["errors"])]
+        table.add_row(*([row["source"]] if several else []), *cells)
+    Console(stderr=True).print(table)
 
 
 def print_summary(report: Any, failed_items: list[tuple[str, str, str]], db: str) -> None:

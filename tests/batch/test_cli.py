@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -69,6 +70,14 @@ def test_batch_then_export(tmp_path: Path, pack_dir: Path, capsys: pytest.Captur
         rows = list(csv.DictReader(handle))
     assert len(rows) == 12 * 2 and {r["status"] for r in rows} == {"ok"}
     assert all(r["backend"] == "kg" and r["score"] in "12345" and r["rationale"] for r in rows)
+    for source in ("model_a", "model_b"):  # the summary table agrees with the CSV
+        for rubric in {r["rubric"] for r in rows}:
+            scores = [int(r["score"]) for r in rows
+                      if r["source"] == source and r["rubric"] == rubric]
+            low = sum(score <= 2 for score in scores)
+            pattern = (rf"^{source}\s+{rubric}\s+{sum(scores) / len(scores):.2f}\s+"
+                       rf"{low} / {len(scores)}\s+0\s+0\s*$")
+            assert re.search(pattern, err, re.MULTILINE), (pattern, err)
     assert main(args) == 0
     assert "0 pairs scored now, 12 already stored" in capsys.readouterr().err
     assert main(["export", "--db", str(db), "--format", "jsonl"]) == 0
