@@ -21,7 +21,7 @@ Span = tuple[int, int]
 JSON_VERSION = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Node:
     """A concept asserted in a document."""
 
@@ -43,7 +43,7 @@ class Node:
         return node_id(self.key, self.assertion)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     """A typed relation between two nodes of the same graph."""
 
@@ -64,11 +64,11 @@ class ReportGraph:
     """Entity-relation graph of one document.
 
     Nodes and edges are held in plain dicts laid out as networkx lays out a MultiDiGraph
-    (successors and predecessors share one {relation: Edge} dict per node pair); the networkx
-    MultiDiGraph users get from `nx` is built from them on first use and kept until the graph
-    changes. Construction is lazy because extraction and comparison never need it, and building
-    one costs several times the tokenisation of a report (issue 3); the order of `nodes()` and
-    `edges()` is the order networkx gives for the same calls.
+    (successors and predecessors share one {relation: Edge} dict per node pair; a node without
+    edges has no adjacency entry); the networkx MultiDiGraph users get from `nx` is built from
+    them on first use and kept until the graph changes. Construction is lazy because extraction
+    and comparison never need it, and building one costs several times the tokenisation of a
+    report (issue 3); `nodes()` and `edges()` come in the order networkx gives them.
     """
 
     text: str = ""
@@ -88,8 +88,6 @@ class ReportGraph:
         if existing is None:
             self._nodes[nid] = Node(key, type, assertion, label or key,
                                     () if span is None else (span,), in_ontology, historical)
-            self._succ[nid] = {}
-            self._pred[nid] = {}
         else:
             spans = existing.spans
             if span is not None and span not in spans:
@@ -110,13 +108,28 @@ class ReportGraph:
             raise KeyError(f"edge {source} -{relation}-> {target}: both nodes must exist")
         if source == target:
             return
-        keyed = self._succ[source].get(target)
+        out = self._succ.get(source)
+        if out is None:
+            out = self._succ[source] = {}
+        keyed = out.get(target)
         if keyed is None:
-            keyed = self._succ[source][target] = self._pred[target][source] = {}
+            keyed = out[target] = {}
+            into = self._pred.get(target)
+            if into is None:
+                self._pred[target] = {source: keyed}
+            else:
+                into[source] = keyed
         elif relation in keyed:
             return
         keyed[relation] = Edge(source, relation, target, evidence)
         self._nx = None
+
+    def copy(self, *, doc_id: str | None = None) -> ReportGraph:
+        """An independent graph with the same nodes and edges, in the same order (the Node and
+        Edge values, being frozen, are shared); ``doc_id`` replaces the document id."""
+        succ = {s: {t: dict(keyed) for t, keyed in nbrs.items()} for s, nbrs in self._succ.items()}
+        pred = {t: {s: succ[s][t] for s in nbrs} for t, nbrs in self._pred.items()}
+        return ReportGraph(self.text, doc_id, dict(self._nodes), succ, pred)
 
     # ------------------------------------------------------------------ reading
     @property
@@ -134,7 +147,8 @@ class ReportGraph:
         return list(self._nodes.values())
 
     def edges(self) -> list[Edge]:
-        return [e for nbrs in self._succ.values() for keyed in nbrs.values()
+        succ = self._succ
+        return [e for nid in self._nodes if nid in succ for keyed in succ[nid].values()
                 for e in keyed.values()]
 
     def node(self, nid: str) -> Node:
@@ -160,10 +174,19 @@ class ReportGraph:
         return sum(len(keyed) for nbrs in self._succ.values() for keyed in nbrs.values())
 
     def out_edges(self, nid: str) -> list[Edge]:
-        return [e for keyed in self._succ[nid].values() for e in keyed.values()]
+        return [e for keyed in self._adjacent(self._succ, nid).values() for e in keyed.values()]
 
     def in_edges(self, nid: str) -> list[Edge]:
-        return [e for keyed in self._pred[nid].values() for e in keyed.values()]
+        return [e for keyed in self._adjacent(self._pred, nid).values() for e in keyed.values()]
+
+    def _adjacent(self, side: dict[str, dict[str, dict[str, Edge]]],
+                  nid: str) -> dict[str, dict[str, Edge]]:
+        found = side.get(nid)
+        if found is None:
+            if nid not in self._nodes:
+                raise KeyError(nid)
+            return {}
+        return found
 
     def triples(self) -> set[tuple[str, str, str]]:
         """(source id, relation, target id) of every edge."""
@@ -197,9 +220,6 @@ class ReportGraph:
                         spans=tuple(tuple(s) for s in n.get("spans", [])),  # type: ignore[misc]
                         in_ontology=n.get("in_ontology", True),
                         historical=n.get("historical", False))
-            if node.id not in graph._nodes:
-                graph._succ[node.id] = {}
-                graph._pred[node.id] = {}
             graph._nodes[node.id] = node
         for e in data.get("edges", []):
             evidence = tuple(e["evidence"]) if e.get("evidence") else None

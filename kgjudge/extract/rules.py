@@ -6,7 +6,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from spacy.attrs import IDX, LENGTH, ORTH
+from spacy.attrs import IDX, LENGTH, ORTH, SPACY
 
 from kgjudge.extract.context import assert_mentions
 from kgjudge.extract.pipeline import (
@@ -18,7 +18,7 @@ from kgjudge.extract.pipeline import (
     build_nlp,
 )
 from kgjudge.extract.relations import RelationRules
-from kgjudge.graph import ReportGraph
+from kgjudge.graph import ReportGraph, Span
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -108,67 +108,124 @@ class GraphBuilder:
         return graph
 
 
+#: A sentence's part with character spans relative to the sentence's first character:
+#: ((key, type, assertion, label, span, in_ontology, historical, bilateral), ...) and
+#: ((source, relation, target, evidence span), ...) over those nodes.
+CharPart = tuple[tuple[tuple[str, str, str, str, Span, bool, bool, bool], ...],
+                 tuple[tuple[int, str, int, Span], ...]]
+
+
 class RulesExtractor:
     """Ontology phrase matching, ConText assertions and relation rules (no trained model).
 
-    Sentence results are cached by their tokens: report wording repeats ("No pneumothorax.",
-    "The lungs are clear."), and a sentence's mentions, assertions and relations depend on
-    nothing outside it.
+    Two caches, both bounded (oldest entries go first), both exact:
+
+    - documents: a text seen before gives a copy of its graph without being tokenised
+      (extraction is a function of the text);
+    - sentences, keyed by their tokens and the spaces after them: report wording repeats ("No
+      pneumothorax.", "The lungs are clear."), and a sentence's mentions, assertions and
+      relations depend on nothing outside it. Spans are kept relative to the sentence, so a
+      document whose sentences are all cached is tokenised and assembled, never matched.
 
     Args:
         pack: the domain pack whose lexicon and rules drive extraction.
-        batch_size: documents per ``nlp.pipe`` batch.
-        cache_size: sentences kept (0 turns the cache off).
+        batch_size: documents per batch (kept for the Extractor options; the tokenizer alone
+            runs, one document at a time).
+        cache_size: sentences kept (0 turns both caches off).
+        document_cache_size: documents kept (0 turns the document cache off).
     """
 
     name = "rules"
 
     def __init__(self, pack: DomainPack, *, batch_size: int = 256,
-                 cache_size: int = 100_000) -> None:
+                 cache_size: int = 100_000, document_cache_size: int = 1024) -> None:
         self.pack = pack
         self.batch_size = batch_size
         self.cache_size = cache_size
+        self.document_cache_size = document_cache_size if cache_size else 0
         self.nlp: Language = build_nlp(pack)
         self.matcher = PackMatcher(self.nlp, pack)
         self.builder = GraphBuilder(pack)
         self._ends = frozenset(self.nlp.vocab.strings.add(e) for e in SENTENCE_ENDS)
-        self._cache: dict[tuple[int, ...], Part | None] = {}
+        self._cache: dict[tuple[tuple[int, ...], tuple[int, ...]], CharPart | None] = {}
+        self._documents: dict[str, ReportGraph] = {}
 
     def clear_cache(self) -> None:
-        """Forget cached sentence results (benchmarks measure a cold start with it)."""
+        """Forget cached sentence and document results (benchmarks measure a cold start)."""
         self._cache.clear()
+        self._documents.clear()
 
     def extract(self, text: str, doc_id: str | None = None) -> ReportGraph:
-        graph = self._graph(self.nlp(_check_text(text)), text)
+        _check_text(text)
+        if self.document_cache_size:
+            return self._cached_document(text, doc_id)
+        graph = self._graph(self._doc(text), text)
         graph.doc_id = doc_id
         return graph
 
     def extract_many(self, texts: Iterable[str]) -> Iterator[ReportGraph]:
-        pairs = ((_check_text(t), t) for t in texts)
-        for doc, text in self.nlp.pipe(pairs, batch_size=self.batch_size, as_tuples=True):
-            yield self._graph(doc, text)
+        for text in texts:
+            yield self.extract(text)
+
+    def _cached_document(self, text: str, doc_id: str | None) -> ReportGraph:
+        template = self._documents.get(text)
+        if template is None:
+            template = self._graph(self._doc(text), text)
+            if len(self._documents) >= self.document_cache_size:
+                del self._documents[next(iter(self._documents))]  # the oldest
+            self._documents[text] = template
+        return template.copy(doc_id=doc_id)
+
+    def _doc(self, text: str) -> Doc:
+        # the blank pipeline is its tokenizer: skip nlp()'s per-call pipeline set-up
+        return self.nlp(text) if self.nlp.pipe_names else self.nlp.make_doc(text)
 
     def _graph(self, doc: Doc, text: str) -> ReportGraph:
         if not self.cache_size or not len(doc):
             return self.builder.build(doc, self.matcher.match(doc, text), text=text)
-        orth = doc.to_array(ORTH).tolist()
+        orth, spacy, begin, length = doc.to_array([ORTH, SPACY, IDX, LENGTH]).T.tolist()
         cuts = self._sentences(orth)
-        keys = [tuple(orth[s:e]) for s, e in cuts]
+        keys = [(tuple(orth[a:b]), tuple(spacy[a:b])) for a, b in cuts]
         cached = [self._cache.get(key, False) for key in keys]
-        missing = [cut for cut, part in zip(cuts, cached) if part is False]
-        parts = [(s, part) for (s, _), part in zip(cuts, cached) if part]
-        if missing:
+        if False in cached:
+            missing = [cut for cut, part in zip(cuts, cached) if part is False]
             found = self.matcher.match(doc, text, keep=missing)
             if not self._sentence_local(found):  # a match across a cut: no sentence parts
                 return self.builder.build(doc, self.matcher.match(doc, text), text=text)
             fresh = dict(self.builder.parts(found))
             if len(self._cache) > self.cache_size:
                 self._cache.clear()
-            for (s, _), key, part in zip(cuts, keys, cached):
-                if part is False:
-                    self._cache[key] = fresh.get(s)
-            parts = sorted([*parts, *fresh.items()], key=lambda p: p[0])
-        return self.builder.assemble(doc, parts, text=text)
+            for k, ((a, _), key) in enumerate(zip(cuts, keys)):
+                if cached[k] is False:
+                    part = fresh.get(a)
+                    cached[k] = self._cache[key] = (
+                        None if part is None else _char_part(part, a, begin, length))
+        return self._assemble(text, [(begin[a], part) for (a, _), part in zip(cuts, cached)
+                                     if part])
+
+    def _assemble(self, text: str, parts: list[tuple[int, CharPart]]) -> ReportGraph:
+        """`GraphBuilder.assemble` over parts whose spans are characters from ``off``."""
+        graph = ReportGraph(text=text)
+        add_node, add_edge = graph.add_node, graph.add_edge
+        bilateral: list[tuple[str, Span]] = []
+        for off, (nodes, relations) in parts:
+            ids = []
+            for key, type_, assertion, label, (a, b), in_ontology, historical, both in nodes:
+                nid = add_node(key, type_, assertion=assertion, label=label,
+                               span=(a + off, b + off), in_ontology=in_ontology,
+                               historical=historical)
+                ids.append(nid)
+                if both:
+                    bilateral.append((nid, (a + off, b + off)))
+            for source, relation, target, (a, b) in relations:
+                add_edge(ids[source], relation, ids[target], evidence=(a + off, b + off))
+        if self.builder.bilateral and bilateral:
+            concept = self.pack.lexicon[self.builder.bilateral]
+            for nid, span in bilateral:  # as GraphBuilder.assemble: "the lung bases"
+                if any(e.relation == "located_at" for e in graph.in_edges(nid)):
+                    side = add_node(concept.id, concept.type, label=concept.label, span=span)
+                    add_edge(side, "modify", nid, evidence=span)
+        return graph
 
     @staticmethod
     def _sentence_local(found: DocMatches) -> bool:
@@ -184,10 +241,26 @@ class RulesExtractor:
 
     def _sentences(self, orth: Sequence[int]) -> list[tuple[int, int]]:
         """Sentence token ranges, cut as PackMatcher cuts them (after . ! ? and blank lines)."""
-        bounds = [0, *(i + 1 for i, o in enumerate(orth) if o in self._ends)]
+        ends = self._ends
+        bounds = [0, *(i + 1 for i, o in enumerate(orth) if o in ends)]
         if bounds[-1] != len(orth):
             bounds.append(len(orth))
         return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
+
+
+def _char_part(part: Part, first: int, begin: list[int], length: list[int]) -> CharPart:
+    """A sentence part (token offsets from token ``first``) in characters from its first
+    character; the sentence's tokens and the spaces after them fix these offsets."""
+    base = begin[first]
+
+    def chars(start: int, end: int) -> Span:
+        return begin[first + start] - base, begin[first + end - 1] + length[first + end - 1] - base
+
+    asserted, relations = part
+    return (tuple((m.key, m.type, assertion, m.label, chars(m.start, m.end), m.in_ontology,
+                   historical, m.bilateral) for m, assertion, historical in asserted),
+            tuple((source, relation, target, chars(start, end))
+                  for source, relation, target, start, end in relations))
 
 
 def _check_text(text: str) -> str:
