@@ -194,6 +194,9 @@ def _mismatch(r: _Side, c: _Side, rid: str, cid: str, matching: Matching,
               roots: frozenset[str]) -> tuple[int, str, DiffItem] | None:
     """One line for a matched node whose location (with its modifiers), modifiers or other
     relations differ between the graphs; None when they agree."""
+    r_out, c_out = r.g.out.get(rid), c.g.out.get(cid)
+    if not r_out and not c_out and not r.modifiers(rid) and not c.modifiers(cid):
+        return None  # no location, modifier or relation on either side: nothing can differ
     pairs = matching.pairs
 
     def mapped(ident: str) -> str:
