@@ -7,10 +7,14 @@ another report with the same problem list), as if several models had written the
 - ROUGE-L (rouge-score's RougeScorer(['rougeL'])) on every pair: the baseline;
   the methods take turns chunk by chunk and are timed in CPU time of this process, so that other
   load on a shared machine neither favours nor penalises one of them;
-- kgjudge, uncached: extract the reference and the candidate, compare (scores + diff);
-- kgjudge, reference cache: Pipeline.compare_pair, which extracts each reference once;
+- kgjudge, uncached: extract the reference and the candidate, compare (scores + diff), with
+  the extractor's document cache off (its sentence cache is warm: steady state);
+- kgjudge, reference cache: Pipeline.compare_pair, which extracts each reference once, with the
+  extractor's default caches (sentences and documents; steady state);
+- kgjudge, first pass: uncached, with a new extractor (empty caches), once over all pairs;
 - the split of kgjudge's time between extraction and comparison;
-- peak traced memory (tracemalloc, in a separate untimed pass) at a quarter and at all pairs.
+- peak traced memory (tracemalloc, separate untimed passes, each with a new extractor and
+  pipeline so that cache growth counts) over a quarter of the pairs and over all of them.
 
 Run: .venv/bin/python scripts/bench_score.py [--pairs 2000] [--domain radiology] [--json]
 """
@@ -180,15 +184,19 @@ def compare_only(pack, extractor, pairs) -> dict[str, float]:  # noqa: ANN001
     return out
 
 
-def peak_memory(pack, extractor, pairs) -> int:  # noqa: ANN001
-    """Peak traced bytes while scoring ``pairs`` (streamed: nothing is kept per pair)."""
+def peak_memory(pack, pairs) -> tuple[int, int]:  # noqa: ANN001
+    """Peak traced bytes while scoring ``pairs`` (streamed: nothing is kept per pair), from a
+    new extractor: its bounded caches fill during the pass and count."""
+    from kgjudge.extract import get_extractor
+
+    extractor = get_extractor(pack)
     gc.collect()
     tracemalloc.start()
     tracemalloc.reset_peak()
     cached_pass(pack, extractor, pairs)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return peak
+    return peak, len(getattr(extractor, "_cache", ()))
 
 
 def main() -> int:
@@ -211,10 +219,18 @@ def main() -> int:
     start = time.perf_counter()
     pack = load_pack(args.domain)
     extractor = get_extractor(pack)
+    try:  # the uncached method: no document cache
+        plain = get_extractor(pack, document_cache_size=0)
+    except TypeError:  # an extractor from before the document cache (to measure a baseline)
+        plain = get_extractor(pack)
     setup = time.perf_counter() - start
     # warm up both sides (lazy imports, matcher caches, the similarity index)
     rouge_pass(pairs[:20])
-    uncached_pass(pack, extractor, pairs[:20], {"extract": 0.0, "compare": 0.0})
+    uncached_pass(pack, plain, pairs[:20], {"extract": 0.0, "compare": 0.0})
+    cached_pass(pack, extractor, pairs[:20])
+    fresh = get_extractor(pack)  # first pass: empty caches, timed once before anything else
+    cold_s = timed(lambda: uncached_pass(pack, fresh, pairs, {"extract": 0.0, "compare": 0.0}))
+    del fresh
 
     from kgjudge.pipeline import Pipeline
 
@@ -224,7 +240,7 @@ def main() -> int:
     wall = time.perf_counter()
     cpu = interleaved({
         "rouge": rouge_pass,
-        "uncached": lambda chunk: uncached_pass(pack, extractor, chunk, clock),
+        "uncached": lambda chunk: uncached_pass(pack, plain, chunk, clock),
         "cached": lambda chunk: cached_pass(pack, extractor, chunk, pipeline),
     }, pairs)
     wall = time.perf_counter() - wall
@@ -236,25 +252,30 @@ def main() -> int:
         "kgjudge_cached_pairs_per_s": round(n / cached_s, 1),
         "ratio_vs_rouge": round(rouge_s / uncached_s, 3),
         "ratio_cached_vs_rouge": round(rouge_s / cached_s, 3),
+        "kgjudge_first_pass_pairs_per_s": round(n / cold_s, 1),
+        "ratio_first_pass_vs_rouge": round(rouge_s / cold_s, 3),
         "extract_ms_per_document": round(clock["extract"] / (2 * n) * 1000, 3),
         "compare_ms_per_pair": round(clock["compare"] / n * 1000, 3),
         "rouge_ms_per_pair": round(rouge_s / n * 1000, 3),
-        "timing": "CPU time of this process, methods interleaved in 10 chunks",
+        "timing": "CPU time of this process, methods interleaved in 10 chunks (first pass: "
+                  "once, before them)",
         "wall_s": round(wall, 1),
     }
     figures.update(compare_only(pack, extractor, pairs[:500]))
     if not args.skip_memory:
-        quarter = peak_memory(pack, extractor, pairs[: max(1, n // 4)])
-        full = peak_memory(pack, extractor, pairs)
+        (quarter, q_sentences), (full, f_sentences) = (
+            peak_memory(pack, pairs[: max(1, n // 4)]), peak_memory(pack, pairs))
         figures["peak_traced_kib_quarter"] = quarter // 1024
         figures["peak_traced_kib_all"] = full // 1024
+        figures["cached_sentences_quarter_all"] = f"{q_sentences} / {f_sentences}"
     if args.json:
         print(json.dumps(figures))
     else:
         width = max(map(len, figures))
         for key, value in figures.items():
             print(f"{key:<{width}}  {value}")
-    print(f"targets: >= 1.5x ROUGE-L uncached ({figures['ratio_vs_rouge']}x), >= 3x cached "
+    print(f"targets: >= 1.5x ROUGE-L uncached ({figures['ratio_vs_rouge']}x steady, "
+          f"{figures['ratio_first_pass_vs_rouge']}x first pass), >= 3x cached "
           f"({figures['ratio_cached_vs_rouge']}x)", file=sys.stderr)
     return 0
 

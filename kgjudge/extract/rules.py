@@ -147,13 +147,15 @@ class RulesExtractor:
         self.matcher = PackMatcher(self.nlp, pack)
         self.builder = GraphBuilder(pack)
         self._ends = frozenset(self.nlp.vocab.strings.add(e) for e in SENTENCE_ENDS)
-        self._cache: dict[tuple[tuple[int, ...], tuple[int, ...]], CharPart | None] = {}
+        self._cache: dict[bytes, CharPart | None] = {}
         self._documents: dict[str, ReportGraph] = {}
+        self._seen: set[int] = set()
 
     def clear_cache(self) -> None:
         """Forget cached sentence and document results (benchmarks measure a cold start)."""
         self._cache.clear()
         self._documents.clear()
+        self._seen.clear()
 
     def extract(self, text: str, doc_id: str | None = None) -> ReportGraph:
         _check_text(text)
@@ -169,12 +171,22 @@ class RulesExtractor:
 
     def _cached_document(self, text: str, doc_id: str | None) -> ReportGraph:
         template = self._documents.get(text)
-        if template is None:
-            template = self._graph(self._doc(text), text)
+        if template is not None:
+            return template.copy(doc_id=doc_id)
+        graph = self._graph(self._doc(text), text)
+        # A document is kept from its second sighting on: most texts are seen once (a
+        # candidate), and keeping those would only cost a copy and memory.
+        seen = hash(text)
+        if seen in self._seen:
             if len(self._documents) >= self.document_cache_size:
                 del self._documents[next(iter(self._documents))]  # the oldest
-            self._documents[text] = template
-        return template.copy(doc_id=doc_id)
+            self._documents[text] = graph.copy()
+        else:
+            if len(self._seen) >= 8 * self.document_cache_size:
+                self._seen.clear()
+            self._seen.add(seen)
+        graph.doc_id = doc_id
+        return graph
 
     def _doc(self, text: str) -> Doc:
         # the blank pipeline is its tokenizer: skip nlp()'s per-call pipeline set-up
@@ -183,9 +195,11 @@ class RulesExtractor:
     def _graph(self, doc: Doc, text: str) -> ReportGraph:
         if not self.cache_size or not len(doc):
             return self.builder.build(doc, self.matcher.match(doc, text), text=text)
-        orth, spacy, begin, length = doc.to_array([ORTH, SPACY, IDX, LENGTH]).T.tolist()
-        cuts = self._sentences(orth)
-        keys = [(tuple(orth[a:b]), tuple(spacy[a:b])) for a, b in cuts]
+        array = doc.to_array([ORTH, SPACY, IDX, LENGTH])
+        tokens = array[:, :2].copy()  # a sentence's key: its tokens and the spaces after them
+        begin = array[:, 2].tolist()
+        cuts = self._cuts(array[:, 0].tolist())
+        keys = [tokens[a:b].tobytes() for a, b in cuts]
         cached = [self._cache.get(key, False) for key in keys]
         if False in cached:
             missing = [cut for cut, part in zip(cuts, cached) if part is False]
@@ -193,6 +207,7 @@ class RulesExtractor:
             if not self._sentence_local(found):  # a match across a cut: no sentence parts
                 return self.builder.build(doc, self.matcher.match(doc, text), text=text)
             fresh = dict(self.builder.parts(found))
+            length = array[:, 3].tolist()
             if len(self._cache) > self.cache_size:
                 self._cache.clear()
             for k, ((a, _), key) in enumerate(zip(cuts, keys)):
@@ -239,12 +254,12 @@ class RulesExtractor:
                 return False
         return True
 
-    def _sentences(self, orth: Sequence[int]) -> list[tuple[int, int]]:
+    def _cuts(self, orth: Sequence[int]) -> list[tuple[int, int]]:
         """Sentence token ranges, cut as PackMatcher cuts them (after . ! ? and blank lines)."""
-        ends = self._ends
-        bounds = [0, *(i + 1 for i, o in enumerate(orth) if o in ends)]
-        if bounds[-1] != len(orth):
-            bounds.append(len(orth))
+        n = len(orth)
+        marks = self._ends
+        ends = [i + 1 for i, o in enumerate(orth) if o in marks]
+        bounds = [0, *ends] if ends and ends[-1] == n else [0, *ends, n]
         return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
 
 

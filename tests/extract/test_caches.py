@@ -1,0 +1,86 @@
+"""The rules extractor's caches and the dict-backed ReportGraph change no result."""
+
+import networkx as nx
+import pytest
+
+from kgjudge.extract import get_extractor
+from kgjudge.graph import ReportGraph
+
+TEXTS = [
+    "Small left pleural effusion. No pneumothorax.",
+    "No pneumothorax. Small left pleural effusion.",
+    "Small left pleural effusion . No  pneumothorax.",  # same tokens, other spaces
+    "Small left pleural effusion.No pneumothorax.",
+    "The heart is enlarged.\n\nNo pneumothorax or effusion!",
+    "Opacities in the lung bases. 3 mm nodule, prior.",
+    "",
+    "No pneumothorax.",
+]
+
+
+@pytest.fixture()
+def uncached(pack):  # noqa: ANN001, ANN201
+    return get_extractor(pack, "rules", cache_size=0)
+
+
+def test_every_cache_state_gives_the_uncached_graph(pack, uncached) -> None:  # noqa: ANN001
+    expected = [uncached.extract(t).to_json() for t in TEXTS]
+    cached = get_extractor(pack, "rules", document_cache_size=4)
+    # cold, warm, and again: sentence hits, document hits after the second sighting
+    for _ in range(3):
+        assert [cached.extract(t).to_json() for t in TEXTS] == expected
+        assert [g.to_json() for g in cached.extract_many(TEXTS)] == expected
+    sentences_only = get_extractor(pack, "rules", document_cache_size=0)
+    for _ in range(2):
+        assert [sentences_only.extract(t).to_json() for t in TEXTS] == expected
+
+
+def test_document_cache_hits_are_independent_copies(pack) -> None:  # noqa: ANN001
+    extractor = get_extractor(pack, "rules")
+    text = TEXTS[0]
+    first = extractor.extract(text, "a")
+    second = extractor.extract(text, "b")  # second sighting: kept from now on
+    third = extractor.extract(text, "c")
+    assert (first.doc_id, second.doc_id, third.doc_id) == ("a", "b", "c")
+    third.add_node("extra", "observation", span=(0, 5))
+    assert "extra|present" not in extractor.extract(text)
+    assert extractor.extract(text).to_json() == first.to_json().replace('"a"', "null", 1)
+
+
+def test_nx_is_built_on_use_and_follows_changes() -> None:
+    g = ReportGraph(text="x")
+    a = g.add_node("a", "observation", span=(0, 1))
+    b = g.add_node("b", "anatomy", span=(2, 3))
+    g.add_edge(a, "located_at", b)
+    first = g.nx
+    assert isinstance(first, nx.MultiDiGraph) and g.nx is first
+    assert first.nodes[a]["node"] == g.node(a)
+    c = g.add_node("c", "modifier")
+    assert g.nx is not first and c in g.nx and g.nx.number_of_edges() == 1
+    assert list(g.nx.edges(keys=True)) == [(a, b, "located_at")]
+
+
+def test_adjacency_of_nodes_without_edges_and_of_unknown_nodes() -> None:
+    g = ReportGraph()
+    a = g.add_node("a", "observation")
+    assert g.out_edges(a) == [] and g.in_edges(a) == []
+    with pytest.raises(KeyError):
+        g.out_edges("nope|present")
+    with pytest.raises(KeyError):
+        g.add_edge(a, "modify", "nope|present")
+    assert [] not in g and "a|present" in g
+
+
+def test_edges_come_in_node_order_then_insertion_order() -> None:
+    g = ReportGraph()
+    a, b, c = (g.add_node(k, "observation") for k in "abc")
+    g.add_edge(c, "r", a)
+    g.add_edge(a, "r", c)
+    g.add_edge(a, "s", b)
+    g.add_edge(a, "r", c)  # repeated: kept once
+    assert [(e.source, e.target) for e in g.edges()] == [(a, c), (a, b), (c, a)]
+    assert [e.source for e in g.in_edges(c)] == [a] and g.number_of_edges() == 3
+    copy = g.copy(doc_id="copy")
+    copy.add_edge(b, "r", c)
+    assert g.number_of_edges() == 3 and copy.number_of_edges() == 4
+    assert [e.source for e in copy.in_edges(c)] == [a, b]
