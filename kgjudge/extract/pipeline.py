@@ -116,6 +116,8 @@ class PackMatcher:
         self.kinds: dict[int, tuple[str, Any]] = {}
         self._upper_only = _upper_only_forms(pack)
         self._case_checked: set[int] = set()
+        self.reach = 1
+        """Most tokens one match can span (0: unbounded, a pattern repeats a token)."""
         if concepts:
             self._add_concepts()
         self._add_context()
@@ -128,6 +130,9 @@ class PackMatcher:
         by_guard: dict[Callable[[str], bool], Any] = {}
         for i, entity in enumerate(pack.relations.entities if concepts else ()):
             key = self._register(f"O:{i}", ("open", entity))
+            unbounded = any(t.get("OP") in ("*", "+") for t in entity.pattern)
+            self.reach = 0 if unbounded or not self.reach else max(self.reach,
+                                                                    len(entity.pattern))
             guard = _prefilter(entity.pattern[0])
             if guard is None:
                 self.open.add(key, [list(entity.pattern)])
@@ -144,7 +149,10 @@ class PackMatcher:
     def _add_patterns(self, name: str, kind: tuple[str, Any], phrases: Iterable[str]) -> None:
         phrases = [p for p in dict.fromkeys(normalise(p) for p in phrases) if p]
         if phrases:
-            self.phrase.add(self._register(name, kind), list(self.nlp.tokenizer.pipe(phrases)))
+            docs = list(self.nlp.tokenizer.pipe(phrases))
+            self.phrase.add(self._register(name, kind), docs)
+            if self.reach:
+                self.reach = max(self.reach, *(len(d) for d in docs))
 
     def _add_concepts(self) -> None:
         lexicon = self.pack.lexicon
@@ -203,13 +211,17 @@ class PackMatcher:
         ends: list[int] = []
         entities: list[tuple[int, int, Any]] = []
         triggers: list[tuple[int, int, Any]] = []
-        matches = self.phrase(doc)
-        mask = None
+        mask = windows = None
         if keep is not None:
             mask = bytearray(len(doc))
             for a, b in keep:
                 mask[a:b] = b"\x01" * (b - a)
-            matches = [m for m in matches if mask[m[1]]]
+            windows = self._windows(keep, len(doc))
+            matches = [m for x, y in windows
+                       for m in (self.phrase(doc[x:y]) if y - x < len(doc) else self.phrase(doc))
+                       if mask[m[1]]]
+        else:
+            matches = self.phrase(doc)
         for match_id, start, end in matches:
             kind, value = self.kinds[match_id]
             if kind == "concept" or kind == "plural":
@@ -233,7 +245,8 @@ class PackMatcher:
                         found.alternatives.append(start)
             else:
                 found.phrases.append(PhraseHit(start, end, value))
-        entities.extend(e for e in self._open_mentions(doc, text) if mask is None or mask[e[0]])
+        entities.extend(e for e in self._open_mentions(doc, text, windows)
+                        if mask is None or mask[e[0]])
         found.mentions = [
             m if isinstance(m, Mention) else
             Mention(start, end, m[0].id, m[0].type, m[0].label, True, m[0].side, m[1])
@@ -255,14 +268,43 @@ class PackMatcher:
         span = doc[start:end]
         return span.text.lower() not in self._upper_only or span.text.isupper()
 
-    def _open_mentions(self, doc: Doc, text: str | None) -> Iterable[tuple[int, int, Mention]]:
-        matches = list(self.open(doc)) if len(self.open) else []
-        if self.guarded and text is None:
-            text = doc.text
-        for guard, matcher in self.guarded:
-            if guard(text):  # type: ignore[arg-type]
-                matches.extend(matcher(doc))
+    def _windows(self, keep: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+        """Token ranges that hold every match starting in ``keep``: each kept range and the
+        ``reach - 1`` tokens after it, overlapping ones merged (a match depends on its own
+        tokens only, so matching a window finds the same matches as matching the doc)."""
+        if not self.reach:
+            return [(0, length)]
+        out: list[tuple[int, int]] = []
+        for a, b in keep:
+            end = min(length, b + self.reach - 1)
+            if out and a <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], end))
+            else:
+                out.append((a, end))
+        return out
+
+    def _open_mentions(self, doc: Doc, text: str | None,
+                       windows: list[tuple[int, int]] | None = None
+                       ) -> Iterable[tuple[int, int, Mention]]:
+        if not len(self.open) and not self.guarded:
+            return
+        if windows is None or windows == [(0, len(doc))]:
+            parts: list[tuple[int, Any, str | None]] = [(0, doc, text)]
+        else:  # the Matcher answers in offsets into the span it is given
+            parts = [(x, doc[x:y], None) for x, y in windows]
+        for x, part, part_text in parts:
+            matches = list(self.open(part)) if len(self.open) else []
+            if self.guarded and part_text is None:
+                part_text = part.text
+            for guard, matcher in self.guarded:
+                if guard(part_text):  # type: ignore[arg-type]
+                    matches.extend(matcher(part))
+            yield from self._open_matches(doc, matches, x)
+
+    def _open_matches(self, doc: Doc, matches: list[tuple[int, int, int]],
+                      offset: int) -> Iterable[tuple[int, int, Mention]]:
         for match_id, start, end in matches:
+            start, end = start + offset, end + offset
             entity = self.kinds[match_id][1]
             text = normalise(doc[start:end].text)
             yield start, end, Mention(start, end, text, entity.type, text, False, None)

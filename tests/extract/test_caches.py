@@ -84,3 +84,26 @@ def test_edges_come_in_node_order_then_insertion_order() -> None:
     copy.add_edge(b, "r", c)
     assert g.number_of_edges() == 3 and copy.number_of_edges() == 4
     assert [e.source for e in copy.in_edges(c)] == [a, b]
+
+
+def test_matching_kept_sentences_in_windows_finds_what_the_whole_doc_does(rules) -> None:  # noqa: ANN001
+    from itertools import combinations
+
+    from spacy.attrs import ORTH
+
+    matcher = rules.matcher
+    assert matcher.reach > 1
+    text = ("3 mm x 4 mm nodule. No effusion or pneumothorax. Small left pleural effusion, "
+            "5 mm. The heart is enlarged.\n\nT11 through L2 intact 2.5cm.")
+    doc = rules.nlp.make_doc(text)
+    cuts = rules._cuts(doc.to_array(ORTH).tolist())
+    reach = matcher.reach
+    try:
+        for k in range(1, len(cuts) + 1):
+            for keep in combinations(cuts, k):
+                matcher.reach = reach
+                windowed = matcher.match(doc, text, keep=list(keep))
+                matcher.reach = 0  # unbounded: the whole doc, filtered
+                assert windowed == matcher.match(doc, text, keep=list(keep))
+    finally:
+        matcher.reach = reach
