@@ -291,7 +291,10 @@ class PackMatcher:
         if windows is None or windows == [(0, len(doc))]:
             parts: list[tuple[int, Any, str | None]] = [(0, doc, text)]
         else:  # the Matcher answers in offsets into the span it is given
-            parts = [(x, doc[x:y], None) for x, y in windows]
+            if self.guarded and text is None:
+                text = doc.text
+            parts = [(x, doc[x:y], _text_of(doc, text, x, y) if self.guarded else None)
+                     for x, y in windows]
         for x, part, part_text in parts:
             matches = list(self.open(part)) if len(self.open) else []
             if self.guarded and part_text is None:
@@ -308,6 +311,12 @@ class PackMatcher:
             entity = self.kinds[match_id][1]
             text = normalise(doc[start:end].text)
             yield start, end, Mention(start, end, text, entity.type, text, False, None)
+
+
+def _text_of(doc: Doc, text: str, start: int, end: int) -> str:
+    """The text of tokens [start, end) (Span.text builds it token by token)."""
+    last = doc[end - 1]
+    return text[doc[start].idx:last.idx + len(last)]
 
 
 _CASELESS = {"LOWER", "NORM"}
