@@ -101,8 +101,7 @@ def compare_views(reference: ReportGraph, candidate: ReportGraph, ref: GraphView
 
 def to_alignment(ref: GraphView, cand: GraphView, matching: Matching) -> Alignment:
     """The public Alignment, in graph node ids (an identity's first node when several collapse)."""
-    first_r = {i: ids[0] for i, ids in ref.node_ids.items()}
-    first_c = {i: ids[0] for i, ids in cand.node_ids.items()}
+    first_r, first_c = _first_ids(ref), _first_ids(cand)
     matched_c = {c for c, _ in matching.pairs.values()}
     return Alignment(
         pairs=tuple((first_r[r], first_c[c], s) for r, (c, s) in sorted(matching.pairs.items())),
@@ -110,6 +109,14 @@ def to_alignment(ref: GraphView, cand: GraphView, matching: Matching) -> Alignme
         candidate_unmatched=tuple(first_c[c] for c in cand.ids if c not in matched_c),
         contradictions=tuple((first_r[r], first_c[c]) for r, c in matching.contradictions),
     )
+
+
+def _first_ids(graph: GraphView) -> dict[str, str]:
+    """Identity -> its first graph node id, kept in the view's memo."""
+    found = graph.memo.get("first_ids")
+    if found is None:
+        found = graph.memo["first_ids"] = {i: ids[0] for i, ids in graph.node_ids.items()}
+    return found
 
 
 def compare_with_pack(reference: ReportGraph, candidate: ReportGraph,

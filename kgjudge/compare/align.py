@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from kgjudge.domain import CompareSettings
 from kgjudge.graph import Node, ReportGraph
@@ -43,7 +44,7 @@ class GraphView:
     into: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Identity -> [(relation, source identity)]."""
     graph: ReportGraph | None = None
-    memo: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Per-view caches of derived values (wordings, modifiers), kept with a cached view."""
 
     def __len__(self) -> int:
@@ -172,14 +173,18 @@ class NodeSimilarity:
             by_key[(node.type, node.key)].append(cid)
         out: list[tuple[str, str, float]] = []
         credit = self.settings.partial_credit
+        respect = self.respect
+        if self._relatives is None:
+            self._relatives = self._build_relatives()
+        relatives, nodes, c_nodes = self._relatives, ref.nodes, cand.nodes
         for rid in ref.ids:
-            r = ref.nodes[rid]
+            r = nodes[rid]
             for cid in by_key.get((r.type, r.key), ()):
-                if not self.respect or cand.nodes[cid].assertion == r.assertion:
+                if not respect or c_nodes[cid].assertion == r.assertion:
                     out.append((rid, cid, 1.0))
-            for key in self.relatives(r.key):
+            for key in relatives.get(r.key, ()):
                 for cid in by_key.get((r.type, key), ()):
-                    if not self.respect or cand.nodes[cid].assertion == r.assertion:
+                    if not respect or c_nodes[cid].assertion == r.assertion:
                         out.append((rid, cid, credit))
         if self.embedder is not None:
             out += self._embedding_pairs(ref, cand)

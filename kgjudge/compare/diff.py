@@ -102,9 +102,14 @@ class _Side:
         return found
 
     def owned(self) -> set[str]:
-        """Nodes that modify something or are something's location."""
-        return {s for s, rel, _ in self.g.edges if rel == MODIFY} | \
-               {t for _, rel, t in self.g.edges if rel == LOCATED_AT}
+        """Nodes that modify something or are something's location (kept in the view's memo;
+        callers only read it)."""
+        found = self.g.memo.get("owned")
+        if found is None:
+            found = self.g.memo["owned"] = \
+                {s for s, rel, _ in self.g.edges if rel == MODIFY} | \
+                {t for _, rel, t in self.g.edges if rel == LOCATED_AT}
+        return found
 
 
 def build_diff(ref: GraphView, cand: GraphView, matching: Matching, *,

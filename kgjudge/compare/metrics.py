@@ -75,14 +75,26 @@ def star_coverage(graph: GraphView, node_sim: dict[str, float], weights: dict[Tr
     coverage = (s(root) + sum of matched edge weights) / (1 + number of edges).
     """
     coverages = []
-    for nid in graph.ids:
-        if graph.nodes[nid].type not in roots:
-            continue
-        incident = [(nid, rel, t) for rel, t in graph.out.get(nid, ())]
-        incident += [(s, rel, nid) for rel, s in graph.into.get(nid, ())]
+    for nid, incident in _stars(graph, roots):
         covered = node_sim.get(nid, 0.0) + sum(weights.get(e, 0.0) for e in incident)
         coverages.append(covered / (1 + len(incident)))
     return sum(coverages) / len(coverages) if coverages else None
+
+
+def _stars(graph: GraphView, roots: frozenset[str]) -> list[tuple[str, list[Triple]]]:
+    """(root, incident edges) of each finding star, kept in the view's memo."""
+    memo = graph.memo.setdefault("stars", {})
+    found = memo.get(roots)
+    if found is None:
+        found = []
+        for nid in graph.ids:
+            if graph.nodes[nid].type not in roots:
+                continue
+            incident = [(nid, rel, t) for rel, t in graph.out.get(nid, ())]
+            incident += [(s, rel, nid) for rel, s in graph.into.get(nid, ())]
+            found.append((nid, incident))
+        memo[roots] = found
+    return found
 
 
 def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = True) -> float | None:
@@ -99,10 +111,7 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
     cand_out: dict[str, dict[str, set[str]]] = {}
     for c_src, rel, c_tgt in cand.edges:
         cand_out.setdefault(c_src, {}).setdefault(c_tgt, set()).add(rel)
-    rows: dict[str, dict[str, set[str]]] = {}
-    for src, rel, tgt in ref.edges:
-        rows.setdefault(src, {}).setdefault(tgt, set()).add(rel)
-    total_edges = sum(len(row) for row in rows.values())
+    rows, total_edges = _rows(ref)
     weighted = 0.0
     for src, row in rows.items():
         b_row: set[str] = set()
@@ -116,6 +125,19 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
             b_row.add(tgt)
         weighted += len(row) * _row_score(set(row), b_row, n)
     return min(1.0, weighted / total_edges)  # one division: equal rows give exactly 1.0
+
+
+def _rows(graph: GraphView) -> tuple[dict[str, dict[str, set[str]]], int]:
+    """Adjacency rows {source: {target: relations}} and their entry count, kept in the memo
+    (built in the iteration order of the edge set, as before, so sums add in the same order)."""
+    memo = graph.memo.setdefault("rows", {})
+    found = memo.get(None)
+    if found is None:
+        rows: dict[str, dict[str, set[str]]] = {}
+        for src, rel, tgt in graph.edges:
+            rows.setdefault(src, {}).setdefault(tgt, set()).add(rel)
+        found = memo[None] = (rows, sum(len(row) for row in rows.values()))
+    return found
 
 
 def _row_score(a_row: set[str], b_row: set[str], n: int) -> float:
