@@ -131,14 +131,15 @@ class RulesExtractor:
         pack: the domain pack whose lexicon and rules drive extraction.
         batch_size: documents per batch (kept for the Extractor options; the tokenizer alone
             runs, one document at a time).
-        cache_size: sentences kept (0 turns both caches off).
+        cache_size: sentences kept, about 1 KiB each (0 turns both caches off); the oldest go
+            first. 20,000 holds every distinct sentence of the 3,851 IU reports twice over.
         document_cache_size: documents kept (0 turns the document cache off).
     """
 
     name = "rules"
 
     def __init__(self, pack: DomainPack, *, batch_size: int = 256,
-                 cache_size: int = 100_000, document_cache_size: int = 1024) -> None:
+                 cache_size: int = 20_000, document_cache_size: int = 1024) -> None:
         self.pack = pack
         self.batch_size = batch_size
         self.cache_size = cache_size
@@ -208,8 +209,8 @@ class RulesExtractor:
                 return self.builder.build(doc, self.matcher.match(doc, text), text=text)
             fresh = dict(self.builder.parts(found))
             length = array[:, 3].tolist()
-            if len(self._cache) > self.cache_size:
-                self._cache.clear()
+            while len(self._cache) + len(missing) > self.cache_size and self._cache:
+                del self._cache[next(iter(self._cache))]  # the oldest first
             for k, ((a, _), key) in enumerate(zip(cuts, keys)):
                 if cached[k] is False:
                     part = fresh.get(a)

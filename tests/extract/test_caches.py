@@ -31,8 +31,11 @@ def test_every_cache_state_gives_the_uncached_graph(pack, uncached) -> None:  # 
         assert [cached.extract(t).to_json() for t in TEXTS] == expected
         assert [g.to_json() for g in cached.extract_many(TEXTS)] == expected
     sentences_only = get_extractor(pack, "rules", document_cache_size=0)
+    tiny = get_extractor(pack, "rules", cache_size=2, document_cache_size=1)  # always evicting
     for _ in range(2):
         assert [sentences_only.extract(t).to_json() for t in TEXTS] == expected
+        assert [tiny.extract(t).to_json() for t in TEXTS] == expected
+        assert len(tiny._cache) <= 2 + 3 and len(tiny._documents) <= 1
 
 
 def test_document_cache_hits_are_independent_copies(pack) -> None:  # noqa: ANN001
