@@ -103,7 +103,8 @@ class ReportGraph:
 
     def add_edge(self, source: str, relation: str, target: str, *,
                  evidence: Span | None = None) -> None:
-        """Add a relation between existing nodes; a repeated (source, relation, target) is kept once."""
+        """Add a relation between existing nodes; a repeated (source, relation, target) is kept
+        once."""
         if source not in self._nodes or target not in self._nodes:
             raise KeyError(f"edge {source} -{relation}-> {target}: both nodes must exist")
         if source == target:

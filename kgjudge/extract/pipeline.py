@@ -94,7 +94,7 @@ def build_nlp(pack: DomainPack | None = None) -> Language:
 def longest_first(spans: Iterable[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
     """Non-overlapping spans, longest first then leftmost (spaCy's filter_spans on tuples)."""
     by_start = sorted(spans, key=lambda s: s[0])
-    if all(a[1] <= b[0] for a, b in zip(by_start, by_start[1:])):
+    if all(a[1] <= b[0] for a, b in zip(by_start, by_start[1:], strict=False)):
         return by_start  # nothing overlaps (the common case): every span is kept
     chosen: list[tuple[int, int, Any]] = []
     taken: set[int] = set()

@@ -203,7 +203,7 @@ class RulesExtractor:
         keys = [tokens[a:b].tobytes() for a, b in cuts]
         cached = [self._cache.get(key, False) for key in keys]
         if False in cached:
-            missing = [cut for cut, part in zip(cuts, cached) if part is False]
+            missing = [cut for cut, part in zip(cuts, cached, strict=True) if part is False]
             found = self.matcher.match(doc, text, keep=missing)
             if not self._sentence_local(found):  # a match across a cut: no sentence parts
                 return self.builder.build(doc, self.matcher.match(doc, text), text=text)
@@ -211,13 +211,13 @@ class RulesExtractor:
             length = array[:, 3].tolist()
             while len(self._cache) + len(missing) > self.cache_size and self._cache:
                 del self._cache[next(iter(self._cache))]  # the oldest first
-            for k, ((a, _), key) in enumerate(zip(cuts, keys)):
+            for k, ((a, _), key) in enumerate(zip(cuts, keys, strict=True)):
                 if cached[k] is False:
                     part = fresh.get(a)
                     cached[k] = self._cache[key] = (
                         None if part is None else _char_part(part, a, begin, length))
-        return self._assemble(text, [(begin[a], part) for (a, _), part in zip(cuts, cached)
-                                     if part])
+        return self._assemble(text, [(begin[a], part)
+                                     for (a, _), part in zip(cuts, cached, strict=True) if part])
 
     def _assemble(self, text: str, parts: list[tuple[int, CharPart]]) -> ReportGraph:
         """`GraphBuilder.assemble` over parts whose spans are characters from ``off``."""
@@ -261,7 +261,7 @@ class RulesExtractor:
         marks = self._ends
         ends = [i + 1 for i, o in enumerate(orth) if o in marks]
         bounds = [0, *ends] if ends and ends[-1] == n else [0, *ends, n]
-        return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
+        return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if a < b]
 
 
 def _char_part(part: Part, first: int, begin: list[int], length: list[int]) -> CharPart:
