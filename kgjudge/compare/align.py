@@ -9,6 +9,8 @@ ontology relatives from a cached index), and only nodes competing for the same p
 
 from __future__ import annotations
 
+import math
+
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -113,7 +115,7 @@ class Matching:
 
     @property
     def total(self) -> float:
-        return sum(s for _, s in self.pairs.values())
+        return math.fsum(s for _, s in self.pairs.values())
 
     def inverse(self) -> dict[str, tuple[str, float]]:
         return {c: (r, s) for r, (c, s) in self.pairs.items()}

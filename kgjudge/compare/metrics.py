@@ -7,6 +7,8 @@ reference, and identical empty graphs score 1.0.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Iterable
 
 from kgjudge.compare.align import GraphView, Matching
@@ -45,7 +47,7 @@ def score(ref: GraphView, cand: GraphView, matching: Matching, *,
     total = min(matching.total, float(min(n_r, n_c)))  # guards float drift in the sum
     node_p, node_r = ratio(total, n_c), ratio(total, n_r)
     weights = edge_weights(ref, cand, matching)
-    matched_edges = sum(weights.values())
+    matched_edges = math.fsum(weights.values())
     edge_p, edge_r = ratio(matched_edges, e_c), ratio(matched_edges, e_r)
     denominator = n_r + abs(n_r - n_c)
     nsc = min(1.0, total / denominator) if denominator else (1.0 if n_c == 0 else 0.0)
@@ -76,9 +78,9 @@ def star_coverage(graph: GraphView, node_sim: dict[str, float], weights: dict[Tr
     """
     coverages = []
     for nid, incident in _stars(graph, roots):
-        covered = node_sim.get(nid, 0.0) + sum(weights.get(e, 0.0) for e in incident)
+        covered = math.fsum([node_sim.get(nid, 0.0), *(weights.get(e, 0.0) for e in incident)])
         coverages.append(covered / (1 + len(incident)))
-    return sum(coverages) / len(coverages) if coverages else None
+    return math.fsum(coverages) / len(coverages) if coverages else None
 
 
 def _stars(graph: GraphView, roots: frozenset[str]) -> list[tuple[str, list[Triple]]]:
@@ -112,7 +114,7 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
     for c_src, rel, c_tgt in cand.edges:
         cand_out.setdefault(c_src, {}).setdefault(c_tgt, set()).add(rel)
     rows, total_edges = _rows(ref)
-    weighted = 0.0
+    terms: list[float] = []
     for src, row in rows.items():
         b_row: set[str] = set()
         mapped = pairs.get(src)
@@ -123,7 +125,8 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
             if tgt in row and typed and not rels & row[tgt]:
                 continue  # the reference's edge exists in C only with another relation
             b_row.add(tgt)
-        weighted += len(row) * _row_score(set(row), b_row, n)
+        terms.append(len(row) * _row_score(set(row), b_row, n))
+    weighted = math.fsum(terms)
     return min(1.0, weighted / total_edges)  # one division: equal rows give exactly 1.0
 
 

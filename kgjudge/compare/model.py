@@ -5,6 +5,8 @@ Definitions of every score are in specs/metrics.md (shared/specs) and docs/metri
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -31,7 +33,7 @@ class Alignment:
     @property
     def total(self) -> float:
         """S, the summed similarity of matched pairs."""
-        return sum(s for *_, s in self.pairs)
+        return math.fsum(s for *_, s in self.pairs)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ addressed to a judge cannot move the score.
 
 from __future__ import annotations
 
+import math
+
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -138,7 +140,7 @@ def quality(comparison: Comparison, mapping: KgMapping, lexicon: Lexicon | None 
     base = metric_quality(comparison, mapping)
     if base is None:  # no metric is defined: two empty graphs agree perfectly
         base = 1.0
-    cost = sum(p.cost for p in penalties(comparison, mapping, lexicon))
+    cost = math.fsum(p.cost for p in penalties(comparison, mapping, lexicon))
     return min(1.0, max(0.0, base - cost))
 
 
@@ -196,7 +198,7 @@ class KgJudge:
         for p in found[: self.max_items]:
             lines.append(f"- {_describe(p, comparison)} Costs {p.cost:.2f}: {_WHY[p.kind]}.")
         if len(found) > self.max_items:
-            rest = sum(p.cost for p in found[self.max_items:])
+            rest = math.fsum(p.cost for p in found[self.max_items:])
             lines.append(f"- {len(found) - self.max_items} more such facts cost {rest:.2f}.")
         if not found:
             lines.append(_no_penalty_sentence(comparison, rubric))
