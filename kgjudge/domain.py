@@ -50,6 +50,10 @@ class CompareSettings:
     typed_ams: bool = True
 
 
+#: The settings every comparison uses unless a pack or caller says otherwise (immutable, shared).
+DEFAULT_COMPARE = CompareSettings()
+
+
 @dataclass(frozen=True)
 class Trigger:
     """A ConText trigger group: phrases of one category and direction."""

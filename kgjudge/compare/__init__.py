@@ -22,7 +22,7 @@ from kgjudge.compare.model import (
     GraphDiff,
     Scores,
 )
-from kgjudge.domain import CompareSettings
+from kgjudge.domain import DEFAULT_COMPARE, CompareSettings
 from kgjudge.graph import ReportGraph
 from kgjudge.ontology import Lexicon
 
@@ -42,7 +42,7 @@ _SIMILARITIES: dict[tuple[int, CompareSettings, int, float], NodeSimilarity] = {
 def similarity_for(lexicon: Lexicon | None, settings: CompareSettings, *,
                    embedder: Embedder | None = None,
                    embedding_threshold: float = 0.8) -> NodeSimilarity:
-    """A NodeSimilarity reused across calls with the same lexicon and settings (cached relatives)."""
+    """A NodeSimilarity reused across calls with the same lexicon and settings (cached)."""
     key = (id(lexicon), settings, id(embedder), embedding_threshold)
     cached = _SIMILARITIES.get(key)
     if cached is None or cached.lexicon is not lexicon or cached.embedder is not embedder:
@@ -55,7 +55,7 @@ def similarity_for(lexicon: Lexicon | None, settings: CompareSettings, *,
 
 
 def compare(reference: ReportGraph, candidate: ReportGraph, *, lexicon: Lexicon | None = None,
-            settings: CompareSettings = CompareSettings(),
+            settings: CompareSettings = DEFAULT_COMPARE,
             finding_roots: Iterable[str] = ("observation", "device"),
             embedder: Embedder | None = None, embedding_threshold: float = 0.8,
             reference_view: GraphView | None = None, diff: bool = True,

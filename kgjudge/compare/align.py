@@ -10,7 +10,6 @@ ontology relatives from a cached index), and only nodes competing for the same p
 from __future__ import annotations
 
 import math
-
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -195,7 +194,10 @@ class NodeSimilarity:
     # ------------------------------------------------------------------ embeddings (optional)
     def _embeddable(self, r: Node, c: Node) -> bool:
         lex = self.lexicon
-        outside = (lambda n: not n.in_ontology or lex is None or n.key not in lex)
+
+        def outside(n: Node) -> bool:
+            return not n.in_ontology or lex is None or n.key not in lex
+
         return self.embedder is not None and outside(r) and outside(c)
 
     def _embedding_pairs(self, ref: GraphView, cand: GraphView) -> list[tuple[str, str, float]]:

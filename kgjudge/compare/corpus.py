@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kgjudge.compare.model import Comparison, Scores
-from kgjudge.domain import CompareSettings
+from kgjudge.domain import DEFAULT_COMPARE, CompareSettings
 from kgjudge.graph import Node, ReportGraph
 from kgjudge.ontology import Lexicon
 
@@ -153,7 +153,7 @@ def knowledge_gaps(reference: CorpusGraph, candidate: CorpusGraph, *, min_count:
 def compare_corpora(reference: Iterable[ReportGraph] | CorpusGraph,
                     candidate: Iterable[ReportGraph] | CorpusGraph, *,
                     lexicon: Lexicon | None = None,
-                    settings: CompareSettings = CompareSettings(),
+                    settings: CompareSettings = DEFAULT_COMPARE,
                     finding_roots: Iterable[str] = ("observation", "device"),
                     min_count: int = 1, rare_ratio: float = 0.5,
                     over_ratio: float = 2.0) -> CorpusComparison:

@@ -8,7 +8,6 @@ reference, and identical empty graphs score 1.0.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Iterable
 
 from kgjudge.compare.align import GraphView, Matching

@@ -6,7 +6,6 @@ Definitions of every score are in specs/metrics.md (shared/specs) and docs/metri
 from __future__ import annotations
 
 import math
-
 from dataclasses import asdict, dataclass, field
 from typing import Any
 

@@ -374,7 +374,7 @@ def _prefilter(first: dict[str, Any]) -> Callable[[str], bool] | None:
 def _sentences(ends: list[int], length: int) -> list[tuple[int, int]]:
     """Token ranges of the sentences, given the token index just after each sentence end."""
     bounds = sorted({0, *ends, length})
-    return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
+    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if a < b]
 
 
 def paired_anatomy(pack: DomainPack) -> frozenset[str]:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from kgjudge.domain import DomainPack
 from kgjudge.extract.pipeline import DocMatches, Mention
 
-
 _SIDES = ("left", "right", "bilateral")
 
 

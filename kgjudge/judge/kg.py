@@ -11,7 +11,6 @@ addressed to a judge cannot move the score.
 from __future__ import annotations
 
 import math
-
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
