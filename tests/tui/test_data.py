@@ -123,3 +123,19 @@ def test_one_marker_per_mention_even_with_two_nodes() -> None:
              Node("lungs", "anatomy", assertion="absent", spans=((4, 9),))]
     assert [(m.start, m.end, m.marker) for m in mentions_of(nodes, 20)] == \
         [(4, 9, "[+]"), (4, 9, "[-]")]
+
+
+def test_rationale_lines_stay_separate_blocks(run_data: RunData) -> None:
+    from dataclasses import replace
+
+    from kgjudge.judge.base import Verdict
+
+    detail = run_data.detail(("candidates", "case00001"))
+    rationale = ("Accuracy: 2/5.\n  - Contradicted: 'effusion' is absent in the reference.\n"
+                 "  Metrics: fact F1 0.59.\n  Score 2: Several facts disagree.")
+    verdict = Verdict(case_id="case00001", rubric="accuracy", status="ok", score=2,
+                      rationale=rationale)
+    view = replace(detail.rubrics[0], verdict=verdict, override=None)
+    text = verdict_markdown(replace(detail, rubrics=[view], overrides=[]))
+    assert ("Accuracy: 2/5.\n\n- Contradicted: 'effusion' is absent in the reference.\n\n"
+            "Metrics: fact F1 0.59.\n\nScore 2: Several facts disagree.") in text

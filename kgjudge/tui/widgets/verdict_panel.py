@@ -43,7 +43,8 @@ def verdict_markdown(detail: CaseDetail, rejudged: Sequence[Verdict] = ()) -> st
     if rejudged:
         backend = rejudged[0].backend or "?"
         parts.append(f"### Re-judged with {backend} (not stored)\n\n" + "\n\n".join(
-            f"**{v.rubric}**: {_verdict_score(v)}\n\n{v.rationale or v.error}" for v in rejudged))
+            f"**{v.rubric}**: {_verdict_score(v)}\n\n{_lines(v.rationale or v.error)}"
+            for v in rejudged))
     return "\n\n".join(parts)
 
 
@@ -62,8 +63,14 @@ def _rubric_block(view: RubricView) -> str:
     if view.override is not None:
         o = view.override
         lines.append(f"> **Override** by {o.who or '?'}: {o.reason}")
-    lines.append(v.rationale or v.error or "*No rationale.*")
+    lines.append(_lines(v.rationale or v.error) or "*No rationale.*")
     return "\n\n".join(lines)
+
+
+def _lines(text: str) -> str:
+    """Each line of a rationale its own Markdown block: judges write one point per line, and
+    Markdown would otherwise run a line into the list item above it."""
+    return "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _verdict_score(v: Verdict) -> str:
