@@ -70,15 +70,20 @@ def read_rows(path: str | Path) -> list[dict[str, Any]]:
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read: {e}") from e
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        rows = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    raise InputError(f"{path}:{n}: not a JSON object per line: {e}") from e
-        return rows
+        return json_lines(text, path)
     return list(csv.DictReader(text.splitlines()))
+
+
+def json_lines(text: str, path: str | Path) -> list[dict[str, Any]]:
+    """One JSON object per non-blank line; errors name the file and line."""
+    rows = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise InputError(f"{path}:{n}: not a JSON object per line: {e}") from e
+    return rows
 
 
 def _number(value: Any, where: str, column: str) -> float | None:

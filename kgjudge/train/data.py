@@ -314,14 +314,9 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no training data; build it with 'kgjudge train data'")
-    records = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise InputError(f"{path}:{n}: not a JSON record: {e}") from e
-    return records
+    from kgjudge.evaluate.data import json_lines
+
+    return json_lines(path.read_text(encoding="utf-8"), path)
 
 
 def summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
