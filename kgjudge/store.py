@@ -454,6 +454,29 @@ class Store:
             sql, params = sql + " AND source=?", [*params, source]
         return [row_override(r) for r in self._read(sql + " ORDER BY id", params)]
 
+    def queue_rows(self, run_id: int) -> tuple[list[sqlite3.Row], list[sqlite3.Row],
+                                               list[sqlite3.Row]]:
+        """The few columns a review queue shows, without parsing any JSON blob in Python.
+
+        Returns (cases, verdicts, latest overrides) rows: (source, case_id, status, reviewed,
+        nsc, ams, scs, contradictions); (source, case_id, rubric, status, score);
+        (source, case_id, rubric, new_score). Building full records costs ~0.2 ms a case,
+        seconds for a 10,000-case run; these three queries take a fraction of that.
+        """
+        cases = self._read(
+            "SELECT source, case_id, status, reviewed, json_extract(scores_json, '$.nsc'),"
+            " json_extract(scores_json, '$.ams'), json_extract(scores_json, '$.scs'),"
+            " json_extract(scores_json, '$.contradictions') FROM cases WHERE run_id=?"
+            " ORDER BY source, case_id", (run_id,))
+        verdicts = self._read(
+            "SELECT source, case_id, rubric, status, score FROM verdicts WHERE run_id=?",
+            (run_id,))
+        overrides = self._read(
+            "SELECT source, case_id, rubric, new_score FROM overrides WHERE id IN"
+            " (SELECT max(id) FROM overrides WHERE run_id=? GROUP BY source, case_id, rubric)",
+            (run_id,))
+        return cases, verdicts, overrides
+
     def latest_overrides(self, run_id: int, case_id: str | None = None, *,
                          source: str | None = None) -> dict[tuple[str, str, str], OverrideRecord]:
         """The override in force per (source, case_id, rubric)."""

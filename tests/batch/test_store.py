@@ -170,3 +170,27 @@ def test_graphs_are_stored_without_a_second_copy_of_the_text(tmp_path: Path) -> 
         # the pair's text is what the graph is read back with
         assert case.reference_graph.text == case.reference_text == "effusion"
         assert [n.key for n in case.reference_graph.nodes()] == ["effusion"]
+
+
+def test_queue_rows_agree_with_the_full_records(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        run = make_run(store)
+        for source in ("model_a", "model_b"):
+            store.add_result(run, pair("c1", source), comparison=comparison(),
+                             verdicts=[verdict("c1", source=source, score=4)])
+        store.add_case(run, pair("c2"), error="empty file: references/c2.txt is empty")
+        store.add_override(run, "c1", "accuracy", new_score=2, reason="missed", who="ana",
+                           source="model_a")
+        store.add_override(run, "c1", "accuracy", new_score=3, reason="partly", who="bo",
+                           source="model_a")
+        store.mark_reviewed(run, "c1", who="ana", source="model_b")
+        cases, verdicts, overrides = store.queue_rows(run)
+        expected_cases = [
+            (c.source, c.id, c.status, int(c.reviewed), *(
+                (c.scores or {}).get(k) for k in ("nsc", "ams", "scs", "contradictions")))
+            for c in store.cases(run)]
+        assert sorted(tuple(r) for r in cases) == sorted(expected_cases)
+        assert ("model_b", "c1", "ok", 1, 1.0, None, None, 0) in [tuple(r) for r in cases]
+        assert sorted(tuple(r) for r in verdicts) == sorted(
+            (v.source, v.case_id, v.rubric, v.status, v.score) for v in store.verdicts(run))
+        assert [tuple(r) for r in overrides] == [("model_a", "c1", "accuracy", 3)]
