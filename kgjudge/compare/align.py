@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from kgjudge.domain import CompareSettings
@@ -96,7 +96,7 @@ def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str,
     for key, members in groups.items():
         members.sort(key=lambda n: (n.assertion != "present", n.assertion))
         spans = tuple(sorted({span for n in members for span in n.spans}))
-        nodes[key] = replace(members[0], spans=spans)  # one node, every mention
+        nodes[key] = members[0]._replace(spans=spans)  # one node, every mention
         node_ids[key] = tuple(n.id for n in members)
         assertions[key] = frozenset(n.assertion for n in members)
     edges = {(ident[s], rel, ident[t]) for s, rel, t in _triples(graph) if ident[s] != ident[t]}

@@ -92,14 +92,12 @@ def test_edges_come_in_node_order_then_insertion_order() -> None:
 def test_matching_kept_sentences_in_windows_finds_what_the_whole_doc_does(rules) -> None:  # noqa: ANN001
     from itertools import combinations
 
-    from spacy.attrs import ORTH
-
     matcher = rules.matcher
     assert matcher.reach > 1
     text = ("3 mm x 4 mm nodule. No effusion or pneumothorax. Small left pleural effusion, "
             "5 mm. The heart is enlarged.\n\nT11 through L2 intact 2.5cm.")
     doc = rules.nlp.make_doc(text)
-    cuts = rules._cuts(doc.to_array(ORTH).tolist())
+    cuts = matcher.match(doc, text).sentences
     reach = matcher.reach
     try:
         for k in range(1, len(cuts) + 1):
@@ -133,3 +131,24 @@ def test_longest_first_fast_path_keeps_the_plain_result() -> None:
             start = rng.randrange(0, 12)
             spans.append((start, start + rng.randrange(1, 4), i))
         assert longest_first(iter(spans)) == _longest_first_by_token_sets(spans)
+
+
+def test_a_phrase_across_a_sentence_end_turns_pieces_off(tmp_path) -> None:  # noqa: ANN001
+    """"approx. 3 cm" as one label: a match runs over the '.', so documents are matched whole."""
+    import shutil
+
+    from kgjudge.domain import load_pack
+
+    from .conftest import PACK
+
+    shutil.copytree(PACK, tmp_path / "pack")
+    ontology = tmp_path / "pack" / "ontology.ttl"
+    ontology.write_text(ontology.read_text().replace(
+        'skos:prefLabel "pleura" ;', 'skos:prefLabel "pleura" ; skos:altLabel "pl. space" ;'))
+    pack = load_pack(tmp_path / "pack")
+    extractor = get_extractor(pack, "rules")
+    assert not extractor.by_piece and get_extractor(load_pack(PACK), "rules").by_piece
+    graph = extractor.extract("Fluid in the pl. space. No pneumothorax.")
+    assert [n.key for n in graph.nodes() if n.key == "pleura"] == ["pleura"]
+    assert graph.to_json() == get_extractor(pack, "rules", cache_size=0).extract(
+        graph.text).to_json()

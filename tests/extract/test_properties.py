@@ -94,3 +94,26 @@ def test_sentence_cache_changes_nothing(rules, uncached, batch: list[str]) -> No
     """The rules extractor caches sentence results; graphs equal the uncached ones."""
     assert [g.to_dict() for g in rules.extract_many(batch)] == \
         [g.to_dict() for g in uncached.extract_many(batch)]
+
+
+#: Text between sentences and awkward sentence ends: pieces are cut after . ! ? and whitespace,
+#: so every kind of whitespace and every mark that is not a sentence end must still give the
+#: whole-document graph.
+SEPARATORS = [" ", "  ", "\n", "\n\n", " \n", "\t", ""]
+AWKWARD = ["Dr. Smith noted effusion.", "approx. 3 cm effusion.", "e.g. pneumonia.",
+           "effusion...", "No effusion?!", "1. No pneumothorax.", "LLL opacity.(",
+           "No pleural effusion.\"", "Small effusion . ."]
+spaced_documents = st.lists(
+    st.tuples(st.sampled_from(["No pneumothorax.", "Small left pleural effusion.", *AWKWARD])
+              | sentences, st.sampled_from(SEPARATORS)),
+    max_size=6).map(lambda parts: "".join(s + sep for s, sep in parts))
+
+
+@SETTINGS
+@given(batch=st.lists(spaced_documents, min_size=1, max_size=4))
+def test_pieces_give_the_whole_document_graph(rules, uncached, batch: list[str]) -> None:
+    """Each piece is tokenised and matched on its own; that changes no graph."""
+    assert rules.by_piece
+    for _ in range(2):  # cold, then from cached pieces
+        assert [g.to_dict() for g in rules.extract_many(batch)] == \
+            [g.to_dict() for g in uncached.extract_many(batch)]
