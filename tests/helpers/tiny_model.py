@@ -33,8 +33,9 @@ _CORPUS = [
 SPECIAL = ["<unk>", "<pad>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>", "<|end|>"]
 
 
-def build_tokenizer():  # noqa: ANN201 - a PreTrainedTokenizerFast
-    """A word-level fast tokenizer whose vocabulary holds the judge contract's tokens."""
+def build_tokenizer(extra: tuple[str, ...] = ()):  # noqa: ANN201 - PreTrainedTokenizerFast
+    """A word-level fast tokenizer whose vocabulary holds the judge contract's tokens (and the
+    words of ``extra`` texts)."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -42,7 +43,7 @@ def build_tokenizer():  # noqa: ANN201 - a PreTrainedTokenizerFast
     # WhitespaceSplit keeps "[RESULT]" and "Feedback:" whole; a Punctuation-free split on spaces.
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     trainer = trainers.WordLevelTrainer(special_tokens=SPECIAL, min_frequency=1)
-    tok.train_from_iterator(_CORPUS, trainer=trainer)
+    tok.train_from_iterator([*_CORPUS, *extra], trainer=trainer)
     from tokenizers import decoders
 
     tok.decoder = decoders.WordPiece(prefix="##")  # joins words with spaces on decode
@@ -55,13 +56,50 @@ def build_tokenizer():  # noqa: ANN201 - a PreTrainedTokenizerFast
 
 
 def build_tiny_model(folder: Path, *, hidden: int = 32, layers: int = 2,
-                     context: int = 2048, seed: int = 0) -> Path:
+                     context: int = 2048, seed: int = 0, extra: tuple[str, ...] = ()) -> Path:
     """Save a tiny random-weight Llama and its tokenizer to ``folder``; returns the folder."""
+    model, tokenizer = _tiny(hidden=hidden, layers=layers, context=context, seed=seed,
+                             extra=extra)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return Path(folder)
+
+
+def build_parrot_model(folder: Path, reply: str, prompts: list[list[dict[str, str]]], *,
+                       steps: int = 150, seed: int = 0) -> Path:
+    """A tiny Llama trained (a few seconds on CPU) to answer every chat prompt with ``reply``,
+    words separated by single spaces: a real model and server that say something known, so an
+    integration test can check what a client makes of a meaningful reply. Saved to
+    ``folder``; returns the folder."""
+    import torch
+
+    model, tokenizer = _tiny(hidden=64, layers=2, context=2048, seed=seed, extra=(reply,))
+    answer = tokenizer(reply, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    rows = []
+    for messages in prompts:
+        prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True,
+                                               tokenize=True, return_dict=True)["input_ids"]
+        rows.append((torch.tensor([prompt + answer]),
+                     torch.tensor([[-100] * len(prompt) + answer])))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    model.train()
+    for step in range(steps):
+        ids, labels = rows[step % len(rows)]
+        loss = model(input_ids=ids, labels=labels).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    model.eval()
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return Path(folder)
+
+
+def _tiny(*, hidden: int, layers: int, context: int, seed: int, extra: tuple[str, ...]):  # noqa: ANN202
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    folder = Path(folder)
-    tokenizer = build_tokenizer()
+    tokenizer = build_tokenizer(extra)
     torch.manual_seed(seed)
     config = LlamaConfig(
         vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=hidden * 2,
@@ -70,7 +108,4 @@ def build_tiny_model(folder: Path, *, hidden: int = 32, layers: int = 2,
         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
         tie_word_embeddings=True,
     )
-    model = LlamaForCausalLM(config)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return LlamaForCausalLM(config), tokenizer
