@@ -134,7 +134,6 @@ class PackMatcher:
     """One PhraseMatcher (LOWER) for the whole pack, plus the open-pattern Matcher."""
 
     def __init__(self, nlp: Language, pack: DomainPack, *, concepts: bool = True) -> None:
-        from spacy.attrs import ORTH
         from spacy.matcher import Matcher, PhraseMatcher
 
         self.nlp = nlp
@@ -150,25 +149,30 @@ class PackMatcher:
         self._add_context()
         self._add_relation_phrases()
         # Open patterns: those whose first token has no Python predicate run in one Matcher on
-        # every doc; a REGEX / IN first token costs a Python call per token, so each such
-        # pattern gets its own Matcher, run only on docs whose text passes a superset test.
+        # every doc; a REGEX / IN / number first token costs a Python call per token, so such
+        # patterns get a Matcher per first-token test, run only from the words passing it.
         self.open = Matcher(nlp.vocab)
         self.guarded: list[tuple[WordTest, Any]] = []
-        by_test: dict[WordTest, Any] = {}
+        self._guarded_reach: list[int] = []
+        """Most tokens a match of each guarded Matcher spans (0: unbounded)."""
+        by_test: dict[WordTest, int] = {}
         for i, entity in enumerate(pack.relations.entities if concepts else ()):
             key = self._register(f"O:{i}", ("open", entity))
             unbounded = any(t.get("OP") in ("*", "+") for t in entity.pattern)
-            self.reach = 0 if unbounded or not self.reach else max(self.reach,
-                                                                    len(entity.pattern))
+            reach = 0 if unbounded else len(entity.pattern)
+            self.reach = 0 if not reach or not self.reach else max(self.reach, reach)
             test = first_token_test(entity.pattern[0])
             if test is None:
                 self.open.add(key, [list(entity.pattern)])
                 continue
             if test not in by_test:  # patterns sharing a first-word test share one Matcher
-                by_test[test] = Matcher(nlp.vocab)
-                self.guarded.append((test, by_test[test]))
-            by_test[test].add(key, [list(entity.pattern)])
-        self._orth = ORTH
+                by_test[test] = len(self.guarded)
+                self.guarded.append((test, Matcher(nlp.vocab)))
+                self._guarded_reach.append(reach)
+            k = by_test[test]
+            self.guarded[k][1].add(key, [list(entity.pattern)])
+            if self._guarded_reach[k]:
+                self._guarded_reach[k] = reach and max(self._guarded_reach[k], reach)
         self._start_words = StartWords(nlp.vocab, [test for test, _ in self.guarded])
         self._has_open = len(self.open) > 0
         self._table = self._dispatch_table()
@@ -292,7 +296,7 @@ class PackMatcher:
             entities.extend(self._open_mentions(doc, sentences))
         hits: list[TriggerHit] = []
         stops: list[int] = []
-        for hit in longest_first(triggers):
+        for hit in longest_first(triggers) if len(triggers) > 1 else triggers:
             if hit[2] is None:
                 stops.append(hit[0])
             else:
@@ -316,18 +320,21 @@ class PackMatcher:
 
     def _case_ok(self, doc: Doc, start: int, end: int) -> bool:
         """Abbreviations written in capitals ('RV', 'IJ') only match in capitals."""
-        span = doc[start:end]
-        return span.text.lower() not in self._upper_only or span.text.isupper()
+        text = doc[start].text if end - start == 1 else doc[start:end].text  # no Span for one
+        return text.lower() not in self._upper_only or text.isupper()
 
-    def _windows(self, keep: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    def _windows(self, keep: Sequence[tuple[int, int]], length: int,
+                 reach: int | None = None) -> list[tuple[int, int]]:
         """Token ranges that hold every match starting in ``keep``: each kept range and the
         ``reach - 1`` tokens after it, overlapping ones merged (a match depends on its own
-        tokens only, so matching a window finds the same matches as matching the doc)."""
-        if not self.reach:
+        tokens only, so matching a window finds the same matches as matching the doc).
+        ``reach``: of the patterns at hand (default: every pattern's, ``self.reach``)."""
+        reach = self.reach if reach is None or not self.reach else reach
+        if not reach:
             return [(0, length)]
         out: list[tuple[int, int]] = []
         for a, b in keep:
-            end = min(length, b + self.reach - 1)
+            end = min(length, b + reach - 1)
             if out and a <= out[-1][1]:
                 out[-1] = (out[-1][0], max(out[-1][1], end))
             else:
@@ -342,7 +349,7 @@ class PackMatcher:
             found += self._run(self.open, doc, ranges, ranges)
         if not self.guarded or not ranges:
             return found
-        orths = doc.to_array(self._orth).tolist()
+        orths = [token.orth for token in doc]  # cheaper than to_array on a short doc
         start_words = self._start_words
         if not any(map(start_words.__getitem__, orths)):
             return found  # the common case: no word here can start a guarded pattern
@@ -350,17 +357,17 @@ class PackMatcher:
             starts = [(i, i + 1) for i, orth in enumerate(orths)
                       if start_words[orth] >> bit & 1 and _inside(ranges, i)]
             if starts:
-                found += self._run(matcher, doc, ranges, starts)
+                found += self._run(matcher, doc, ranges, starts, self._guarded_reach[bit])
         return found
 
     def _run(self, matcher: Any, doc: Doc, ranges: list[tuple[int, int]],
-             starts: list[tuple[int, int]]) -> list[Mention]:
+             starts: list[tuple[int, int]], reach: int | None = None) -> list[Mention]:
         """Mentions of a token Matcher's matches starting in ``ranges``, found in the windows
-        of ``starts`` (token ranges holding every token a match may start from; the Matcher
-        answers in offsets into the span it is given)."""
+        of ``starts`` (token ranges holding every token a match may start from; ``reach``: of
+        the Matcher's patterns; the Matcher answers in offsets into the span it is given)."""
         length = len(doc)
         found = []
-        for x, y in self._windows(starts, length):
+        for x, y in self._windows(starts, length, reach):
             for match_id, start, end in matcher(doc[x:y] if y - x < length else doc):
                 start, end = start + x, end + x
                 if not _inside(ranges, start):
