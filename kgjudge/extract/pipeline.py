@@ -105,19 +105,34 @@ _START = itemgetter(0)
 
 
 def longest_first(spans: Iterable[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
-    """Non-overlapping spans, longest first then leftmost (spaCy's filter_spans on tuples)."""
-    by_start = sorted(spans, key=_START)
+    """Non-overlapping spans, longest first then leftmost (spaCy's filter_spans on tuples).
+
+    Spans are taken in runs that overlap (a span overlapping nothing is a run of its own, the
+    common case): what is kept in one run never depends on another run.
+    """
+    chosen: list[tuple[int, int, Any]] = []
+    run: list[tuple[int, int, Any]] = []
     end = 0
-    for span in by_start:
-        if span[0] < end:
-            break
-        end = span[1]
-    else:
-        return by_start  # nothing overlaps: every span is kept
+    for span in sorted(spans, key=_START):
+        if span[0] >= end and run:
+            chosen += run if len(run) == 1 else _longest_of(run)
+            run = []
+        run.append(span)
+        end = max(end, span[1])
+    if run:
+        chosen += run if len(run) == 1 else _longest_of(run)
+    return chosen
+
+
+def _longest_of(run: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    """The greedy choice in one run of overlapping spans (sorted by start)."""
+    if len(run) == 2:  # the usual run: a concept and a shorter one inside it
+        first, second = run
+        return [second if second[1] - second[0] > first[1] - first[0] else first]
     chosen: list[tuple[int, int, Any]] = []
     taken: set[int] = set()
     # longest first; a stable sort of spans sorted by start keeps the leftmost first
-    for span in sorted(by_start, key=_minus_length):
+    for span in sorted(run, key=_minus_length):
         tokens = range(span[0], span[1])
         if taken.isdisjoint(tokens):
             taken.update(tokens)
@@ -134,6 +149,7 @@ class PackMatcher:
     """One PhraseMatcher (LOWER) for the whole pack, plus the open-pattern Matcher."""
 
     def __init__(self, nlp: Language, pack: DomainPack, *, concepts: bool = True) -> None:
+        from spacy.attrs import ORTH
         from spacy.matcher import Matcher, PhraseMatcher
 
         self.nlp = nlp
@@ -173,6 +189,7 @@ class PackMatcher:
             self.guarded[k][1].add(key, [list(entity.pattern)])
             if self._guarded_reach[k]:
                 self._guarded_reach[k] = reach and max(self._guarded_reach[k], reach)
+        self._orth = ORTH
         self._start_words = StartWords(nlp.vocab, [test for test, _ in self.guarded])
         self._has_open = len(self.open) > 0
         self._table = self._dispatch_table()
@@ -349,7 +366,8 @@ class PackMatcher:
             found += self._run(self.open, doc, ranges, ranges)
         if not self.guarded or not ranges:
             return found
-        orths = [token.orth for token in doc]  # cheaper than to_array on a short doc
+        # a Token per token costs less than to_array's array up to about 16 tokens
+        orths = [t.orth for t in doc] if len(doc) <= 16 else doc.to_array(self._orth).tolist()
         start_words = self._start_words
         if not any(map(start_words.__getitem__, orths)):
             return found  # the common case: no word here can start a guarded pattern
