@@ -368,12 +368,12 @@ class PackMatcher:
             return found
         # a Token per token costs less than to_array's array up to about 16 tokens
         orths = [t.orth for t in doc] if len(doc) <= 16 else doc.to_array(self._orth).tolist()
-        start_words = self._start_words
-        if not any(map(start_words.__getitem__, orths)):
+        flags = list(map(self._start_words.__getitem__, orths))
+        if not any(flags):
             return found  # the common case: no word here can start a guarded pattern
+        flagged = [(i, bits) for i, bits in enumerate(flags) if bits and _inside(ranges, i)]
         for bit, (_, matcher) in enumerate(self.guarded):
-            starts = [(i, i + 1) for i, orth in enumerate(orths)
-                      if start_words[orth] >> bit & 1 and _inside(ranges, i)]
+            starts = [(i, i + 1) for i, bits in flagged if bits >> bit & 1]
             if starts:
                 found += self._run(matcher, doc, ranges, starts, self._guarded_reach[bit])
         return found
