@@ -2,19 +2,18 @@
 
 Everything the rules need from a document (concept mentions, ConText triggers, scope
 terminators, clause breaks, relation phrases) comes from a single PhraseMatcher pass on LOWER,
-plus one token Matcher for the pack's open patterns, so the per-document Python work is over
-matches, not tokens.
+plus token Matchers for the pack's open patterns, run only from the words that can start them,
+so the per-document Python work is over matches, not tokens.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kgjudge.extract.guards import StartWords, WordTest, first_token_test
+from kgjudge.extract.spans import START, inside, longest_first
 from kgjudge.ontology import normalise
 
 if TYPE_CHECKING:
@@ -36,7 +35,6 @@ CLAUSE_BREAKS = (",", ";", ":", "which", "but", "however", "although", "whereas"
 #: What a PhraseMatcher id stands for (PackMatcher._dispatch_table), and the roles of a mark.
 _MENTION, _TRIGGER, _MARK, _PHRASE = range(4)
 _ROLES = ("terminate", "break", "sentence", "conj", "alt")
-_AFTER_ALL = 1 << 62  # sorts after every token index (bisect on (start, end) ranges)
 _new = tuple.__new__  # NamedTuple._make without its Python call: matches make many
 
 
@@ -99,50 +97,6 @@ def build_nlp(pack: DomainPack | None = None) -> Language:
     import spacy
 
     return spacy.blank("en")
-
-
-_START = itemgetter(0)
-
-
-def longest_first(spans: Iterable[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
-    """Non-overlapping spans, longest first then leftmost (spaCy's filter_spans on tuples).
-
-    Spans are taken in runs that overlap (a span overlapping nothing is a run of its own, the
-    common case): what is kept in one run never depends on another run.
-    """
-    chosen: list[tuple[int, int, Any]] = []
-    run: list[tuple[int, int, Any]] = []
-    end = 0
-    for span in sorted(spans, key=_START):
-        if span[0] >= end and run:
-            chosen += run if len(run) == 1 else _longest_of(run)
-            run = []
-        run.append(span)
-        end = max(end, span[1])
-    if run:
-        chosen += run if len(run) == 1 else _longest_of(run)
-    return chosen
-
-
-def _longest_of(run: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
-    """The greedy choice in one run of overlapping spans (sorted by start)."""
-    if len(run) == 2:  # the usual run: a concept and a shorter one inside it
-        first, second = run
-        return [second if second[1] - second[0] > first[1] - first[0] else first]
-    chosen: list[tuple[int, int, Any]] = []
-    taken: set[int] = set()
-    # longest first; a stable sort of spans sorted by start keeps the leftmost first
-    for span in sorted(run, key=_minus_length):
-        tokens = range(span[0], span[1])
-        if taken.isdisjoint(tokens):
-            taken.update(tokens)
-            chosen.append(span)
-    chosen.sort(key=_START)
-    return chosen
-
-
-def _minus_length(span: tuple[int, int, Any]) -> int:
-    return span[0] - span[1]
 
 
 class PackMatcher:
@@ -321,7 +275,7 @@ class PackMatcher:
         breaks.sort()
         conjunctions.sort()
         alternatives.sort()
-        phrases.sort(key=_START)
+        phrases.sort(key=START)
         return DocMatches(longest_first(entities), hits, stops, breaks,
                           conjunctions, alternatives, phrases, sentences)
 
@@ -371,7 +325,7 @@ class PackMatcher:
         flags = list(map(self._start_words.__getitem__, orths))
         if not any(flags):
             return found  # the common case: no word here can start a guarded pattern
-        flagged = [(i, bits) for i, bits in enumerate(flags) if bits and _inside(ranges, i)]
+        flagged = [(i, bits) for i, bits in enumerate(flags) if bits and inside(ranges, i)]
         for bit, (_, matcher) in enumerate(self.guarded):
             starts = [(i, i + 1) for i, bits in flagged if bits >> bit & 1]
             if starts:
@@ -388,18 +342,12 @@ class PackMatcher:
         for x, y in self._windows(starts, length, reach):
             for match_id, start, end in matcher(doc[x:y] if y - x < length else doc):
                 start, end = start + x, end + x
-                if not _inside(ranges, start):
+                if not inside(ranges, start):
                     continue  # in the window, but it starts in no range: not ours
                 entity = self.kinds[match_id][1]
                 words = normalise(doc[start:end].text)
                 found.append(Mention(start, end, words, entity.type, words, False, None))
         return found
-
-
-def _inside(ranges: list[tuple[int, int]], i: int) -> bool:
-    """Is token ``i`` in one of ``ranges`` (sorted, not overlapping)?"""
-    k = bisect_right(ranges, (i, _AFTER_ALL)) - 1
-    return k >= 0 and i < ranges[k][1]
 
 
 def _sentences(ends: list[int], length: int) -> list[tuple[int, int]]:
