@@ -66,10 +66,10 @@ def assert_mentions(mentions: Iterable[Mention], found: DocMatches, *, max_token
         return [(mention, "present", False) for mention in mentions]
     result = []
     for mention in mentions:
-        if mention.type not in asserted_types:
+        covering = _covering(all_scopes, mention) if mention.type in asserted_types else None
+        if not covering:
             result.append((mention, "present", False))
             continue
-        covering = _covering(all_scopes, mention)
         historical = any(s.trigger.category == "historical" for s in covering)
         asserting = [s for s in covering if s.trigger.category in ASSERTION_OF]
         if asserting:
