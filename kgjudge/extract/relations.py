@@ -253,20 +253,25 @@ class RelationRules:
             if not s_start <= hit.start < s_end:
                 continue
             rule = self.phrases[hit.index]
-            sources = [i for i in sentence if mentions[i].end <= hit.start
-                       and (not rule.source_types or mentions[i].type in rule.source_types)]
-            if not sources:
+            sources, targets = rule.source_types, rule.target_types
+            source = None  # the nearest source-typed mention before the phrase
+            for i in reversed(sentence):
+                m = mentions[i]
+                if m.end <= hit.start and (not sources or m.type in sources):
+                    source = i
+                    break
+            if source is None:
                 continue
             stop = _next_break(found.breaks, hit.end, s_end)
             for j in sentence:
                 m = mentions[j]
                 if m.start < hit.end:
                     continue
-                if m.end > stop or (m.type in rule.source_types and j != sentence[0] and
-                                    m.type not in rule.target_types):
+                if m.end > stop or (m.type in sources and j != sentence[0] and
+                                    m.type not in targets):
                     break  # a clause break or a new finding ends the targets
-                if not rule.target_types or m.type in rule.target_types:
-                    out.append(Relation(sources[-1], rule.relation, j, hit.start, hit.end))
+                if not targets or m.type in targets:
+                    out.append(Relation(source, rule.relation, j, hit.start, hit.end))
 
 
 def _clauses(sentence: Sequence[int], mentions: list[Mention], cuts: list[int]
