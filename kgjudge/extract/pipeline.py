@@ -100,11 +100,11 @@ def build_nlp(pack: DomainPack | None = None) -> Language:
 
 
 class PackMatcher:
-    """One PhraseMatcher (LOWER) for the whole pack, plus the open-pattern Matcher."""
+    """One PhraseMatcher (LOWER) for the whole pack, plus the open-pattern Matchers."""
 
     def __init__(self, nlp: Language, pack: DomainPack, *, concepts: bool = True) -> None:
         from spacy.attrs import ORTH
-        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.matcher import PhraseMatcher
 
         self.nlp = nlp
         self.pack = pack
@@ -118,15 +118,24 @@ class PackMatcher:
             self._add_concepts()
         self._add_context()
         self._add_relation_phrases()
-        # Open patterns: those whose first token has no Python predicate run in one Matcher on
-        # every doc; a REGEX / IN / number first token costs a Python call per token, so such
-        # patterns get a Matcher per first-token test, run only from the words passing it.
-        self.open = Matcher(nlp.vocab)
+        self._add_open_patterns(pack.relations.entities if concepts else ())
+        self._orth = ORTH
+        self._start_words = StartWords(nlp.vocab, [test for test, _ in self.guarded])
+        self._has_open = len(self.open) > 0
+        self._table = self._dispatch_table()
+
+    def _add_open_patterns(self, entities: Sequence[Any]) -> None:
+        """Open patterns: those whose first token has no Python predicate run in one Matcher on
+        every doc; a REGEX / IN / number first token costs a Python call per token, so such
+        patterns get a Matcher per first-token test, run only from the words passing it."""
+        from spacy.matcher import Matcher
+
+        self.open = Matcher(self.nlp.vocab)
         self.guarded: list[tuple[WordTest, Any]] = []
         self._guarded_reach: list[int] = []
         """Most tokens a match of each guarded Matcher spans (0: unbounded)."""
         by_test: dict[WordTest, int] = {}
-        for i, entity in enumerate(pack.relations.entities if concepts else ()):
+        for i, entity in enumerate(entities):
             key = self._register(f"O:{i}", ("open", entity))
             unbounded = any(t.get("OP") in ("*", "+") for t in entity.pattern)
             reach = 0 if unbounded else len(entity.pattern)
@@ -137,16 +146,12 @@ class PackMatcher:
                 continue
             if test not in by_test:  # patterns sharing a first-word test share one Matcher
                 by_test[test] = len(self.guarded)
-                self.guarded.append((test, Matcher(nlp.vocab)))
+                self.guarded.append((test, Matcher(self.nlp.vocab)))
                 self._guarded_reach.append(reach)
             k = by_test[test]
             self.guarded[k][1].add(key, [list(entity.pattern)])
             if self._guarded_reach[k]:
                 self._guarded_reach[k] = reach and max(self._guarded_reach[k], reach)
-        self._orth = ORTH
-        self._start_words = StartWords(nlp.vocab, [test for test, _ in self.guarded])
-        self._has_open = len(self.open) > 0
-        self._table = self._dispatch_table()
 
     def _register(self, name: str, kind: tuple[str, Any]) -> str:
         self.kinds[self.nlp.vocab.strings.add(name)] = kind
