@@ -38,6 +38,9 @@ class RelationRules:
 
     def __init__(self, pack: DomainPack) -> None:
         self.phrases = pack.relations.phrases
+        # phrases of relations the clause rules do not make cut a clause ("consistent with"
+        # separates a finding from what it suggests; "in" does not)
+        self._cutting = [rule.relation not in ("modify", "located_at") for rule in self.phrases]
         clause = pack.relations.clause
         self.modify_types = frozenset(clause.modify_types)
         self.window = clause.modify_window
@@ -52,7 +55,7 @@ class RelationRules:
         out: list[Relation] = []
         if len(mentions) < 2:
             return iter(out)  # a relation joins two mentions
-        cuts = self._cuts(found)
+        cuts: list[int] = []  # worked out for the first sentence of several clauses
         starts = [m.start for m in mentions]
         for s_start, s_end in found.sentences:
             lo = bisect_left(starts, s_start)
@@ -60,8 +63,13 @@ class RelationRules:
             if hi - lo < 2:
                 continue  # no two mentions: no relation in this sentence
             sentence = range(lo, hi)
+            if self._one_clause(starts[lo], starts[hi - 1], found):
+                clauses = [list(sentence)]  # most sentences: no need for the cuts
+            else:
+                cuts = cuts or self._cuts(found)
+                clauses = _clauses(sentence, mentions, cuts)
             previous: list[int] = []
-            for clause in _clauses(sentence, mentions, cuts):
+            for clause in clauses:
                 if len(clause) > 1:  # modify and located_at join two mentions of a clause
                     if self.has_modify:
                         self._modify(clause, mentions, found.alternatives, out)
@@ -75,11 +83,18 @@ class RelationRules:
         return iter(out)
 
     def _cuts(self, found: DocMatches) -> list[int]:
-        """Clause cuts: clause breaks and phrases of relations the clause rules do not make
-        ("consistent with" separates a finding from what it suggests; "in" does not)."""
-        own = {"modify", "located_at"}
-        return sorted({*found.breaks, *(p.start for p in found.phrases
-                                        if self.phrases[p.index].relation not in own)})
+        """Clause cuts: clause breaks and the phrases that cut a clause."""
+        cutting = self._cutting
+        return sorted({*found.breaks, *[p.start for p in found.phrases if cutting[p.index]]})
+
+    def _one_clause(self, first: int, last: int, found: DocMatches) -> bool:
+        """No cut between the mentions starting at tokens ``first`` and ``last`` (a mention's
+        clause is the number of cuts before it)."""
+        breaks = found.breaks
+        if bisect_left(breaks, first) != bisect_left(breaks, last):
+            return False
+        cutting = self._cutting
+        return not any(first <= p.start < last and cutting[p.index] for p in found.phrases)
 
     # ------------------------------------------------------------------ modify
     def _modify(self, clause: list[int], mentions: list[Mention], alternatives: list[int],
