@@ -35,10 +35,10 @@ class Scope(NamedTuple):
 def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
     """The scope of every asserting trigger of a document."""
     result: list[Scope] = []
-    starts = [t.start for t in found.triggers]  # sorted: a sentence's triggers are a slice
+    at = [t.start for t in found.triggers]  # sorted: a sentence's triggers are a slice
     stops = found.terminators
     for s_start, s_end in found.sentences:
-        triggers = found.triggers[bisect_left(starts, s_start):bisect_left(starts, s_end)]
+        triggers = found.triggers[bisect_left(at, s_start):bisect_left(at, s_end)]
         for t in triggers:
             if t.category == "pseudo":
                 continue
@@ -46,15 +46,16 @@ def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
             # another assertion ends the scope ("no X, possible Y"); history is another axis
             # ("no prior surgery": still negated)
             others = [o for o in triggers if o.category != t.category and o is not t
-                      and (o.category == "historical") == (t.category == "historical")]
+                      and (o.category == "historical") == (t.category == "historical")
+                      ] if len(triggers) > 1 else []
             if t.direction in ("forward", "bidirectional"):
-                end = min(s_end, t.end + window, _next_stop(stops, t.end, s_end),
-                          min((o.start for o in others if o.start >= t.end), default=s_end))
-                result.append(Scope(t.end, end, t))
+                ends = [s_end, t.end + window, _next_stop(stops, t.end, s_end)]
+                ends += [o.start for o in others if o.start >= t.end]
+                result.append(Scope(t.end, min(ends), t))
             if t.direction in ("backward", "bidirectional"):
-                start = max(s_start, t.start - window, _previous_stop(stops, t.start, s_start),
-                            max((o.end for o in others if o.end <= t.start), default=s_start))
-                result.append(Scope(start, t.start, t))
+                starts = [s_start, t.start - window, _previous_stop(stops, t.start, s_start)]
+                starts += [o.end for o in others if o.end <= t.start]
+                result.append(Scope(max(starts), t.start, t))
     return result
 
 
