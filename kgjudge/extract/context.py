@@ -13,27 +13,19 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kgjudge.extract.pipeline import DocMatches, Mention, TriggerHit
 
 ASSERTION_OF = {"negated": "absent", "uncertain": "uncertain"}
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
+class Scope(NamedTuple):
     """Tokens [start, end) a trigger governs."""
 
     start: int
     end: int
     trigger: TriggerHit
-
-    def covers(self, mention: Mention) -> bool:
-        """In scope, or inside the trigger itself ('is not enlarged', 'no acute process')."""
-        t = self.trigger
-        if mention.start < t.end and mention.end > t.start:
-            return True
-        return self.start <= mention.start and mention.end <= self.end
 
     def distance(self, mention: Mention) -> int:
         t = self.trigger
@@ -43,9 +35,10 @@ class Scope:
 def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
     """The scope of every asserting trigger of a document."""
     result: list[Scope] = []
+    at = [t.start for t in found.triggers]  # sorted: a sentence's triggers are a slice
+    stops = found.terminators
     for s_start, s_end in found.sentences:
-        triggers = _within(found.triggers, s_start, s_end)
-        stops = found.terminators
+        triggers = found.triggers[bisect_left(at, s_start):bisect_left(at, s_end)]
         for t in triggers:
             if t.category == "pseudo":
                 continue
@@ -53,28 +46,31 @@ def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
             # another assertion ends the scope ("no X, possible Y"); history is another axis
             # ("no prior surgery": still negated)
             others = [o for o in triggers if o.category != t.category and o is not t
-                      and (o.category == "historical") == (t.category == "historical")]
+                      and (o.category == "historical") == (t.category == "historical")
+                      ] if len(triggers) > 1 else []
             if t.direction in ("forward", "bidirectional"):
-                end = min(s_end, t.end + window, _next_stop(stops, t.end, s_end),
-                          min((o.start for o in others if o.start >= t.end), default=s_end))
-                result.append(Scope(t.end, end, t))
+                ends = [s_end, t.end + window, _next_stop(stops, t.end, s_end)]
+                ends += [o.start for o in others if o.start >= t.end]
+                result.append(Scope(t.end, min(ends), t))
             if t.direction in ("backward", "bidirectional"):
-                start = max(s_start, t.start - window, _previous_stop(stops, t.start, s_start),
-                            max((o.end for o in others if o.end <= t.start), default=s_start))
-                result.append(Scope(start, t.start, t))
+                starts = [s_start, t.start - window, _previous_stop(stops, t.start, s_start)]
+                starts += [o.end for o in others if o.end <= t.start]
+                result.append(Scope(max(starts), t.start, t))
     return result
 
 
 def assert_mentions(mentions: Iterable[Mention], found: DocMatches, *, max_tokens: int,
                     asserted_types: frozenset[str]) -> list[tuple[Mention, str, bool]]:
     """(mention, assertion, historical) for each mention; only asserted types can be negated."""
-    all_scopes = scopes(found, max_tokens=max_tokens)
+    all_scopes = scopes(found, max_tokens=max_tokens) if found.triggers else []
+    if not all_scopes:  # most sentences: nothing in scope, everything present
+        return [(mention, "present", False) for mention in mentions]
     result = []
     for mention in mentions:
-        if mention.type not in asserted_types or not all_scopes:
+        covering = _covering(all_scopes, mention) if mention.type in asserted_types else None
+        if not covering:
             result.append((mention, "present", False))
             continue
-        covering = [s for s in all_scopes if s.covers(mention)]
         historical = any(s.trigger.category == "historical" for s in covering)
         asserting = [s for s in covering if s.trigger.category in ASSERTION_OF]
         if asserting:
@@ -85,8 +81,12 @@ def assert_mentions(mentions: Iterable[Mention], found: DocMatches, *, max_token
     return result
 
 
-def _within(triggers: list[TriggerHit], start: int, end: int) -> list[TriggerHit]:
-    return [t for t in triggers if start <= t.start < end]
+def _covering(all_scopes: list[Scope], mention: Mention) -> list[Scope]:
+    """The scopes a mention is in, or inside the trigger of ('is not enlarged', 'no acute
+    process')."""
+    start, end = mention.start, mention.end
+    return [s for s in all_scopes if (start < s.trigger.end and end > s.trigger.start)
+            or (s.start <= start and end <= s.end)]
 
 
 def _next_stop(stops: list[int], after: int, default: int) -> int:

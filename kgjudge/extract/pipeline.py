@@ -2,16 +2,18 @@
 
 Everything the rules need from a document (concept mentions, ConText triggers, scope
 terminators, clause breaks, relation phrases) comes from a single PhraseMatcher pass on LOWER,
-plus one token Matcher for the pack's open patterns, so the per-document Python work is over
-matches, not tokens.
+plus token Matchers for the pack's open patterns, run only from the words that can start them,
+so the per-document Python work is over matches, not tokens.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from kgjudge.extract.guards import StartWords, WordTest, first_token_test
+from kgjudge.extract.spans import START, inside, longest_first
 from kgjudge.ontology import normalise
 
 if TYPE_CHECKING:
@@ -30,10 +32,18 @@ CONJUNCTIONS = ("and", "&")
 #: Words and marks that end a clause for located_at and modify (beside the pack's terminators).
 CLAUSE_BREAKS = (",", ";", ":", "which", "but", "however", "although", "whereas", "while")
 
+#: What a PhraseMatcher id stands for (PackMatcher._dispatch_table), and the roles of a mark.
+_MENTION, _TRIGGER, _MARK, _PHRASE = range(4)
+_ROLES = ("terminate", "break", "sentence", "conj", "alt")
+_new = tuple.__new__  # NamedTuple._make without its Python call: matches make many
 
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """An entity mention: token offsets [start, end) and what it is."""
+
+class Mention(NamedTuple):
+    """An entity mention: token offsets [start, end) and what it is.
+
+    A NamedTuple, not a frozen dataclass: a document makes dozens, and a tuple is built about
+    five times faster.
+    """
 
     start: int
     end: int
@@ -46,8 +56,7 @@ class Mention:
     """A plural mention of paired anatomy ("the lung bases"): both sides."""
 
 
-@dataclass(frozen=True, slots=True)
-class TriggerHit:
+class TriggerHit(NamedTuple):
     """A ConText trigger found in the text."""
 
     start: int
@@ -57,8 +66,7 @@ class TriggerHit:
     max_tokens: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class PhraseHit:
+class PhraseHit(NamedTuple):
     """A relation phrase found in the text (index into the pack's relation phrases)."""
 
     start: int
@@ -91,27 +99,12 @@ def build_nlp(pack: DomainPack | None = None) -> Language:
     return spacy.blank("en")
 
 
-def longest_first(spans: Iterable[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
-    """Non-overlapping spans, longest first then leftmost (spaCy's filter_spans on tuples)."""
-    by_start = sorted(spans, key=lambda s: s[0])
-    if all(a[1] <= b[0] for a, b in zip(by_start, by_start[1:], strict=False)):
-        return by_start  # nothing overlaps (the common case): every span is kept
-    chosen: list[tuple[int, int, Any]] = []
-    taken: set[int] = set()
-    for span in sorted(by_start, key=lambda s: (s[0] - s[1], s[0])):  # stable: input order kept
-        tokens = range(span[0], span[1])
-        if not any(t in taken for t in tokens):
-            taken.update(tokens)
-            chosen.append(span)
-    chosen.sort(key=lambda s: s[0])
-    return chosen
-
-
 class PackMatcher:
-    """One PhraseMatcher (LOWER) for the whole pack, plus the open-pattern Matcher."""
+    """One PhraseMatcher (LOWER) for the whole pack, plus the open-pattern Matchers."""
 
     def __init__(self, nlp: Language, pack: DomainPack, *, concepts: bool = True) -> None:
-        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.attrs import ORTH
+        from spacy.matcher import PhraseMatcher
 
         self.nlp = nlp
         self.pack = pack
@@ -125,25 +118,40 @@ class PackMatcher:
             self._add_concepts()
         self._add_context()
         self._add_relation_phrases()
-        # Open patterns: those whose first token has no Python predicate run in one Matcher on
-        # every doc; a REGEX / IN first token costs a Python call per token, so each such
-        # pattern gets its own Matcher, run only on docs whose text passes a superset test.
-        self.open = Matcher(nlp.vocab)
-        self.guarded: list[tuple[Callable[[str], bool], Any]] = []
-        by_guard: dict[Callable[[str], bool], Any] = {}
-        for i, entity in enumerate(pack.relations.entities if concepts else ()):
+        self._add_open_patterns(pack.relations.entities if concepts else ())
+        self._orth = ORTH
+        self._start_words = StartWords(nlp.vocab, [test for test, _ in self.guarded])
+        self._has_open = len(self.open) > 0
+        self._table = self._dispatch_table()
+
+    def _add_open_patterns(self, entities: Sequence[Any]) -> None:
+        """Open patterns: those whose first token has no Python predicate run in one Matcher on
+        every doc; a REGEX / IN / number first token costs a Python call per token, so such
+        patterns get a Matcher per first-token test, run only from the words passing it."""
+        from spacy.matcher import Matcher
+
+        self.open = Matcher(self.nlp.vocab)
+        self.guarded: list[tuple[WordTest, Any]] = []
+        self._guarded_reach: list[int] = []
+        """Most tokens a match of each guarded Matcher spans (0: unbounded)."""
+        by_test: dict[WordTest, int] = {}
+        for i, entity in enumerate(entities):
             key = self._register(f"O:{i}", ("open", entity))
             unbounded = any(t.get("OP") in ("*", "+") for t in entity.pattern)
-            self.reach = 0 if unbounded or not self.reach else max(self.reach,
-                                                                    len(entity.pattern))
-            guard = _prefilter(entity.pattern[0])
-            if guard is None:
+            reach = 0 if unbounded else len(entity.pattern)
+            self.reach = 0 if not reach or not self.reach else max(self.reach, reach)
+            test = first_token_test(entity.pattern[0])
+            if test is None:
                 self.open.add(key, [list(entity.pattern)])
                 continue
-            if guard not in by_guard:  # patterns sharing a guard share one Matcher pass
-                by_guard[guard] = Matcher(nlp.vocab)
-                self.guarded.append((guard, by_guard[guard]))
-            by_guard[guard].add(key, [list(entity.pattern)])
+            if test not in by_test:  # patterns sharing a first-word test share one Matcher
+                by_test[test] = len(self.guarded)
+                self.guarded.append((test, Matcher(self.nlp.vocab)))
+                self._guarded_reach.append(reach)
+            k = by_test[test]
+            self.guarded[k][1].add(key, [list(entity.pattern)])
+            if self._guarded_reach[k]:
+                self._guarded_reach[k] = reach and max(self._guarded_reach[k], reach)
 
     def _register(self, name: str, kind: tuple[str, Any]) -> str:
         self.kinds[self.nlp.vocab.strings.add(name)] = kind
@@ -205,174 +213,152 @@ class PackMatcher:
         for i, rule in enumerate(self.pack.relations.phrases):
             self._add_patterns(f"R:{i}", ("phrase", i), rule.phrases)
 
+    def _dispatch_table(self) -> dict[int, tuple[int, Any]]:
+        """What each PhraseMatcher id stands for, decoded once: (what, value) where a mention's
+        value is its fields after the offsets and whether its case is checked, a trigger's its
+        fields after the offsets, a mark's its roles as flags in ``_ROLES`` order, and a relation
+        phrase's its index."""
+        table: dict[int, tuple[int, Any]] = {}
+        for match_id, (kind, value) in self.kinds.items():
+            if kind in ("concept", "plural"):
+                fields = (value.id, value.type, value.label, True, value.side, kind == "plural")
+                table[match_id] = (_MENTION, (fields, match_id in self._case_checked))
+            elif kind == "trigger":
+                table[match_id] = (_TRIGGER, value)
+            elif kind == "struct":
+                table[match_id] = (_MARK, tuple(role in value for role in _ROLES))
+            elif kind == "phrase":
+                table[match_id] = (_PHRASE, value)
+        return table
+
     def match(self, doc: Doc, text: str | None = None, *,
               keep: Sequence[tuple[int, int]] | None = None) -> DocMatches:
         """Every mention, trigger, terminator, clause break and relation phrase in ``doc``
-        (``text``: the doc's text when at hand, saves rebuilding it; ``keep``: only these
-        sentences, as token ranges, which then are the sentences of the result)."""
-        found = DocMatches()
+        (``keep``: only these sentences, as token ranges, which then are the sentences of the
+        result; ``text``, the doc's text, is taken for callers and not needed)."""
+        matches = self.phrase(doc) if keep is None else self._kept_matches(doc, keep)
+        entities: list[Mention] = []
+        triggers: list[tuple[int, int, Any]] = []  # TriggerHits, and (start, end, None) stops
+        breaks: list[int] = []
+        conjunctions: list[int] = []
+        alternatives: list[int] = []
+        phrases: list[PhraseHit] = []
         ends: list[int] = []
-        entities: list[tuple[int, int, Any]] = []
-        triggers: list[tuple[int, int, Any]] = []
-        mask = windows = None
-        if keep is not None:
-            mask = bytearray(len(doc))
-            for a, b in keep:
-                mask[a:b] = b"\x01" * (b - a)
-            windows = self._windows(keep, len(doc))
-            matches = [m for x, y in windows
-                       for m in (self.phrase(doc[x:y]) if y - x < len(doc) else self.phrase(doc))
-                       if mask[m[1]]]
-        else:
-            matches = self.phrase(doc)
+        table = self._table
         for match_id, start, end in matches:
-            kind, value = self.kinds[match_id]
-            if kind == "concept" or kind == "plural":
-                if match_id in self._case_checked and not self._case_ok(doc, start, end):
-                    continue
-                entities.append((start, end, (value, kind == "plural")))
-            elif kind == "trigger":
-                triggers.append((start, end, value))
-            elif kind == "struct":
-                for name in value:
-                    if name == "terminate":
-                        triggers.append((start, end, None))
-                    elif name == "break":
-                        found.breaks.append(start)
-                    elif name == "sentence":
-                        ends.append(end)
-                    elif name == "conj":
-                        found.conjunctions.append(start)
-                    else:
-                        found.conjunctions.append(start)
-                        found.alternatives.append(start)
+            what, value = table[match_id]
+            if what == _MENTION:
+                fields, checked = value
+                if not checked or self._case_ok(doc, start, end):
+                    entities.append(_new(Mention, (start, end, *fields)))
+            elif what == _TRIGGER:
+                triggers.append(_new(TriggerHit, (start, end, *value)))
+            elif what == _PHRASE:
+                phrases.append(PhraseHit(start, end, value))
             else:
-                found.phrases.append(PhraseHit(start, end, value))
-        entities.extend(e for e in self._open_mentions(doc, text, windows)
-                        if mask is None or mask[e[0]])
-        found.mentions = [
-            m if isinstance(m, Mention) else
-            Mention(start, end, m[0].id, m[0].type, m[0].label, True, m[0].side, m[1])
-            for start, end, m in longest_first(entities)]
-        for start, end, hit in longest_first(triggers):
-            if hit is None:
-                found.terminators.append(start)
+                terminate, clause_break, sentence, conj, alt = value
+                if terminate:
+                    triggers.append((start, end, None))
+                if clause_break:
+                    breaks.append(start)
+                if sentence:
+                    ends.append(end)
+                if conj or alt:
+                    conjunctions.append(start)
+                if alt:
+                    alternatives.append(start)
+        sentences = list(keep) if keep is not None else _sentences(ends, len(doc))
+        if self._has_open or self.guarded:
+            entities.extend(self._open_mentions(doc, sentences))
+        hits: list[TriggerHit] = []
+        stops: list[int] = []
+        for hit in longest_first(triggers) if len(triggers) > 1 else triggers:
+            if hit[2] is None:
+                stops.append(hit[0])
             else:
-                found.triggers.append(TriggerHit(start, end, *hit))
-        found.breaks.sort()
-        found.conjunctions.sort()
-        found.alternatives.sort()
-        found.sentences = list(keep) if keep is not None else _sentences(ends, len(doc))
-        found.phrases.sort(key=lambda p: p.start)
-        return found
+                hits.append(hit)  # type: ignore[arg-type]
+        breaks.sort()
+        conjunctions.sort()
+        alternatives.sort()
+        phrases.sort(key=START)
+        return DocMatches(longest_first(entities), hits, stops, breaks,
+                          conjunctions, alternatives, phrases, sentences)
+
+    def _kept_matches(self, doc: Doc, keep: Sequence[tuple[int, int]]
+                      ) -> list[tuple[int, int, int]]:
+        """PhraseMatcher matches starting in the ``keep`` ranges, found in their windows."""
+        mask = bytearray(len(doc))
+        for a, b in keep:
+            mask[a:b] = b"\x01" * (b - a)
+        return [m for x, y in self._windows(keep, len(doc))
+                for m in (self.phrase(doc[x:y]) if y - x < len(doc) else self.phrase(doc))
+                if mask[m[1]]]
 
     def _case_ok(self, doc: Doc, start: int, end: int) -> bool:
         """Abbreviations written in capitals ('RV', 'IJ') only match in capitals."""
-        span = doc[start:end]
-        return span.text.lower() not in self._upper_only or span.text.isupper()
+        text = doc[start].text if end - start == 1 else doc[start:end].text  # no Span for one
+        return text.lower() not in self._upper_only or text.isupper()
 
-    def _windows(self, keep: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    def _windows(self, keep: Sequence[tuple[int, int]], length: int,
+                 reach: int | None = None) -> list[tuple[int, int]]:
         """Token ranges that hold every match starting in ``keep``: each kept range and the
         ``reach - 1`` tokens after it, overlapping ones merged (a match depends on its own
-        tokens only, so matching a window finds the same matches as matching the doc)."""
-        if not self.reach:
+        tokens only, so matching a window finds the same matches as matching the doc).
+        ``reach``: of the patterns at hand (default: every pattern's, ``self.reach``)."""
+        reach = self.reach if reach is None or not self.reach else reach
+        if not reach:
             return [(0, length)]
         out: list[tuple[int, int]] = []
         for a, b in keep:
-            end = min(length, b + self.reach - 1)
+            end = min(length, b + reach - 1)
             if out and a <= out[-1][1]:
                 out[-1] = (out[-1][0], max(out[-1][1], end))
             else:
                 out.append((a, end))
         return out
 
-    def _open_mentions(self, doc: Doc, text: str | None,
-                       windows: list[tuple[int, int]] | None = None
-                       ) -> Iterable[tuple[int, int, Mention]]:
-        if not len(self.open) and not self.guarded:
-            return
-        if windows is None or windows == [(0, len(doc))]:
-            parts: list[tuple[int, Any, str | None]] = [(0, doc, text)]
-        else:  # the Matcher answers in offsets into the span it is given
-            if self.guarded and text is None:
-                text = doc.text
-            parts = [(x, doc[x:y], _text_of(doc, text, x, y) if self.guarded else None)
-                     for x, y in windows]
-        for x, part, part_text in parts:
-            matches = list(self.open(part)) if len(self.open) else []
-            if self.guarded and part_text is None:
-                part_text = part.text
-            for guard, matcher in self.guarded:
-                if guard(part_text):  # type: ignore[arg-type]
-                    matches.extend(matcher(part))
-            yield from self._open_matches(doc, matches, x)
+    def _open_mentions(self, doc: Doc, ranges: list[tuple[int, int]]) -> list[Mention]:
+        """Open-pattern mentions starting in ``ranges`` (sorted token ranges). A guarded Matcher
+        runs only from the tokens whose word can start one of its patterns."""
+        found: list[Mention] = []
+        if self._has_open:
+            found += self._run(self.open, doc, ranges, ranges)
+        if not self.guarded or not ranges:
+            return found
+        # a Token per token costs less than to_array's array up to about 16 tokens
+        orths = [t.orth for t in doc] if len(doc) <= 16 else doc.to_array(self._orth).tolist()
+        flags = list(map(self._start_words.__getitem__, orths))
+        if not any(flags):
+            return found  # the common case: no word here can start a guarded pattern
+        flagged = [(i, bits) for i, bits in enumerate(flags) if bits and inside(ranges, i)]
+        for bit, (_, matcher) in enumerate(self.guarded):
+            starts = [(i, i + 1) for i, bits in flagged if bits >> bit & 1]
+            if starts:
+                found += self._run(matcher, doc, ranges, starts, self._guarded_reach[bit])
+        return found
 
-    def _open_matches(self, doc: Doc, matches: list[tuple[int, int, int]],
-                      offset: int) -> Iterable[tuple[int, int, Mention]]:
-        for match_id, start, end in matches:
-            start, end = start + offset, end + offset
-            entity = self.kinds[match_id][1]
-            text = normalise(doc[start:end].text)
-            yield start, end, Mention(start, end, text, entity.type, text, False, None)
-
-
-def _text_of(doc: Doc, text: str, start: int, end: int) -> str:
-    """The text of tokens [start, end) (Span.text builds it token by token)."""
-    last = doc[end - 1]
-    return text[doc[start].idx:last.idx + len(last)]
-
-
-_CASELESS = {"LOWER", "NORM"}
-_NUMBER_WORDS: frozenset[str] | None = None
-_DIGIT = __import__("re").compile(r"\d")
-_WORD = __import__("re").compile(r"[^\W\d_]+")
-
-
-def _has_digit(text: str) -> bool:
-    """Superset test for English LIKE_NUM tokens: a digit, or one of spaCy's number words."""
-    global _NUMBER_WORDS
-    if _DIGIT.search(text):
-        return True
-    if _NUMBER_WORDS is None:
-        from spacy.lang.en import lex_attrs
-
-        _NUMBER_WORDS = frozenset([*lex_attrs._num_words,
-                                   *getattr(lex_attrs, "_ordinal_words", [])])
-    return not _NUMBER_WORDS.isdisjoint(_WORD.findall(text.lower()))
-
-
-def _prefilter(first: dict[str, Any]) -> Callable[[str], bool] | None:
-    """A cheap test on a doc's text that every doc matching a pattern passes, for patterns whose
-    first token needs a Python predicate (REGEX, IN) or is a number; None when there is none.
-    (spaCy's token Matcher costs about twice the PhraseMatcher per doc even with no match.)"""
-    import re
-
-    if first.get("OP") in ("?", "*"):
-        return None  # the first token may be absent: no sound shortcut
-    if first.get("LIKE_NUM") is True or first.get("IS_DIGIT") is True:
-        return _has_digit
-    tests: list[Callable[[str], bool]] = []
-    for attr, value in first.items():
-        if not isinstance(value, dict):
-            continue
-        caseless = attr in _CASELESS
-        if set(value) == {"REGEX"} and attr in ("TEXT", "ORTH", *_CASELESS):
-            body = str(value["REGEX"]).removeprefix("^").removesuffix("$")
-            rx = re.compile(body, re.IGNORECASE if caseless else 0)
-            tests.append(lambda text, rx=rx: rx.search(text) is not None)
-        elif set(value) == {"IN"} and attr in ("TEXT", "ORTH", *_CASELESS):
-            words = [str(w).lower() if caseless else str(w) for w in value["IN"]]
-            tests.append(lambda text, words=words, c=caseless:
-                         any(w in (text.lower() if c else text) for w in words))
-        else:
-            return None
-    if not tests:
-        return None
-    return lambda text: all(test(text) for test in tests)
+    def _run(self, matcher: Any, doc: Doc, ranges: list[tuple[int, int]],
+             starts: list[tuple[int, int]], reach: int | None = None) -> list[Mention]:
+        """Mentions of a token Matcher's matches starting in ``ranges``, found in the windows
+        of ``starts`` (token ranges holding every token a match may start from; ``reach``: of
+        the Matcher's patterns; the Matcher answers in offsets into the span it is given)."""
+        length = len(doc)
+        found = []
+        for x, y in self._windows(starts, length, reach):
+            for match_id, start, end in matcher(doc[x:y] if y - x < length else doc):
+                start, end = start + x, end + x
+                if not inside(ranges, start):
+                    continue  # in the window, but it starts in no range: not ours
+                entity = self.kinds[match_id][1]
+                words = normalise(doc[start:end].text)
+                found.append(Mention(start, end, words, entity.type, words, False, None))
+        return found
 
 
 def _sentences(ends: list[int], length: int) -> list[tuple[int, int]]:
     """Token ranges of the sentences, given the token index just after each sentence end."""
+    if not ends or ends == [length]:
+        return [(0, length)] if length else []  # one sentence (a sentence cached on its own)
     bounds = sorted({0, *ends, length})
     return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if a < b]
 

@@ -14,8 +14,8 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from kgjudge.domain import DomainPack
 from kgjudge.extract.pipeline import DocMatches, Mention
@@ -23,8 +23,7 @@ from kgjudge.extract.pipeline import DocMatches, Mention
 _SIDES = ("left", "right", "bilateral")
 
 
-@dataclass(frozen=True, slots=True)
-class Relation:
+class Relation(NamedTuple):
     """A relation between two mentions (indices into the mention list) and its evidence tokens."""
 
     source: int
@@ -39,6 +38,9 @@ class RelationRules:
 
     def __init__(self, pack: DomainPack) -> None:
         self.phrases = pack.relations.phrases
+        # phrases of relations the clause rules do not make cut a clause ("consistent with"
+        # separates a finding from what it suggests; "in" does not)
+        self._cutting = [rule.relation not in ("modify", "located_at") for rule in self.phrases]
         clause = pack.relations.clause
         self.modify_types = frozenset(clause.modify_types)
         self.window = clause.modify_window
@@ -50,57 +52,77 @@ class RelationRules:
 
     def find(self, mentions: list[Mention], found: DocMatches) -> Iterator[Relation]:
         """Every relation among ``mentions`` (sorted by start) of one document."""
-        cuts = self._cuts(found)
+        out: list[Relation] = []
+        if len(mentions) < 2:
+            return iter(out)  # a relation joins two mentions
+        cuts: list[int] = []  # worked out for the first sentence of several clauses
         starts = [m.start for m in mentions]
         for s_start, s_end in found.sentences:
             lo = bisect_left(starts, s_start)
             hi = bisect_left(starts, s_end)
-            if lo == hi:
-                continue
-            sentence = list(range(lo, hi))
+            if hi - lo < 2:
+                continue  # no two mentions: no relation in this sentence
+            sentence = range(lo, hi)
+            if self._one_clause(starts[lo], starts[hi - 1], found):
+                clauses = [list(sentence)]  # most sentences: no need for the cuts
+            else:
+                cuts = cuts or self._cuts(found)
+                clauses = _clauses(sentence, mentions, cuts)
             previous: list[int] = []
-            for clause in _clauses(sentence, mentions, cuts):
-                if self.has_modify:
-                    yield from self._modify(clause, mentions, found.alternatives)
-                if self.has_located_at:
-                    yield from self._located_at(clause, mentions, found)
-                    yield from self._apposition(previous, clause, mentions, cuts, s_end)
+            for clause in clauses:
+                if len(clause) > 1:  # modify and located_at join two mentions of a clause
+                    if self.has_modify:
+                        self._modify(clause, mentions, found.alternatives, out)
+                    if self.has_located_at:
+                        self._located_at(clause, mentions, found, out)
+                if self.has_located_at and previous:
+                    self._apposition(previous, clause, mentions, cuts, s_end, out)
                 previous = clause
-            yield from self._phrases(sentence, mentions, found, s_start, s_end)
+            if found.phrases:
+                self._phrases(sentence, mentions, found, s_start, s_end, out)
+        return iter(out)
 
     def _cuts(self, found: DocMatches) -> list[int]:
-        """Clause cuts: clause breaks and phrases of relations the clause rules do not make
-        ("consistent with" separates a finding from what it suggests; "in" does not)."""
-        own = {"modify", "located_at"}
-        return sorted({*found.breaks, *(p.start for p in found.phrases
-                                        if self.phrases[p.index].relation not in own)})
+        """Clause cuts: clause breaks and the phrases that cut a clause."""
+        cutting = self._cutting
+        return sorted({*found.breaks, *[p.start for p in found.phrases if cutting[p.index]]})
+
+    def _one_clause(self, first: int, last: int, found: DocMatches) -> bool:
+        """No cut between the mentions starting at tokens ``first`` and ``last`` (a mention's
+        clause is the number of cuts before it)."""
+        breaks = found.breaks
+        if bisect_left(breaks, first) != bisect_left(breaks, last):
+            return False
+        cutting = self._cutting
+        return not any(first <= p.start < last and cutting[p.index] for p in found.phrases)
 
     # ------------------------------------------------------------------ modify
-    def _modify(self, clause: list[int], mentions: list[Mention],
-                alternatives: list[int]) -> Iterator[Relation]:
+    def _modify(self, clause: list[int], mentions: list[Mention], alternatives: list[int],
+                out: list[Relation]) -> None:
         for pos, i in enumerate(clause):
             m = mentions[i]
             if m.type not in self.modify_types:
                 continue
-            head = self._head(m, [mentions[j] for j in clause[pos + 1:]], forward=True)
-            forward = head is not None
-            if head is None or (m.side is None and head.type in self.targets
-                                and self._words_between(m, head, mentions, clause) > 0):
+            j = self._head(m, clause[pos + 1:], mentions, forward=True)
+            forward = j is not None
+            if j is None or (m.side is None and mentions[j].type in self.targets
+                             and self._words_between(m, mentions[j], mentions, clause) > 0):
                 # a size or severity goes to a finding: "tube tip 4 cm above the carina"
-                back = self._head(m, [mentions[j] for j in reversed(clause[:pos])], forward=False)
-                if back is not None and (head is None or back.type in self.sources):
-                    head, forward = back, False
-            if head is None:
+                back = self._head(m, clause[pos - 1::-1] if pos else [], mentions, forward=False)
+                if back is not None and (j is None or mentions[back].type in self.sources):
+                    j, forward = back, False
+            if j is None:
                 continue
-            j = next(k for k in clause if mentions[k] is head)
-            yield Relation(i, "modify", j, min(m.start, head.start), max(m.end, head.end))
+            head = mentions[j]
+            out.append(Relation(i, "modify", j, min(m.start, head.start), max(m.end, head.end)))
             # "bibasilar atelectasis or scarring": a differential shares its modifiers
             nxt = j + 1
             if forward and head.type in self.sources and nxt < len(mentions) and \
                     mentions[nxt].type == head.type and mentions[nxt].start == head.end + 1 and \
-                    head.end in alternatives[bisect_left(alternatives, head.end):][:1]:
+                    _holds(alternatives, head.end):
                 alt = mentions[nxt]
-                yield Relation(i, "modify", nxt, min(m.start, alt.start), max(m.end, alt.end))
+                out.append(Relation(i, "modify", nxt, min(m.start, alt.start),
+                                    max(m.end, alt.end)))
 
     @staticmethod
     def _words_between(a: Mention, b: Mention, mentions: list[Mention], clause: list[int]) -> int:
@@ -109,24 +131,27 @@ class RelationRules:
                      if a.end <= m.start and m.end <= b.start)
         return b.start - a.end - inside
 
-    def _head(self, modifier: Mention, candidates: list[Mention], *,
-              forward: bool) -> Mention | None:
-        """The entity a modifier modifies among candidates ordered away from it."""
+    def _head(self, modifier: Mention, candidates: list[int], mentions: list[Mention], *,
+              forward: bool) -> int | None:
+        """The entity a modifier modifies among candidates (mention indices) ordered away from
+        it."""
         prefer_anatomy = modifier.side is not None
         edge = modifier.end if forward else modifier.start
-        first: Mention | None = None
+        first: int | None = None
         gap = 0
-        for c in candidates:
+        for j in candidates:
+            c = mentions[j]
             gap += (c.start - edge) if forward else (edge - c.end)
             if gap > self.window:
                 break
             edge = c.end if forward else c.start
             if c.type in self.modify_types:
                 continue
-            first = first or c
+            if first is None:
+                first = j
             is_anatomy = c.type in self.targets
             if is_anatomy == prefer_anatomy:
-                return c
+                return j
             if not is_anatomy or not forward:
                 break  # a finding ends the search for anatomy; look no further back
         return first
@@ -151,7 +176,7 @@ class RelationRules:
         return chain
 
     def _apposition(self, previous: list[int], clause: list[int], mentions: list[Mention],
-                    cuts: list[int], s_end: int) -> Iterator[Relation]:
+                    cuts: list[int], s_end: int, out: list[Relation]) -> None:
         """"Old fracture, right mid clavicle.": a clause made only of anatomy (and its modifiers)
         locates the last finding of the clause before it."""
         findings = [i for i in previous if mentions[i].type in self.sources]
@@ -169,10 +194,10 @@ class RelationRules:
         f = mentions[findings[-1]]
         for i in clause:
             if mentions[i].type in self.targets:
-                yield Relation(findings[-1], "located_at", i, f.start, mentions[i].end)
+                out.append(Relation(findings[-1], "located_at", i, f.start, mentions[i].end))
 
-    def _located_at(self, clause: list[int], mentions: list[Mention],
-                    found: DocMatches) -> Iterator[Relation]:
+    def _located_at(self, clause: list[int], mentions: list[Mention], found: DocMatches,
+                    out: list[Relation]) -> None:
         findings = [i for i in clause if mentions[i].type in self.sources]
         if not findings:
             return
@@ -199,7 +224,8 @@ class RelationRules:
                 if o is None:
                     continue
                 f = mentions[o]
-                yield Relation(o, "located_at", i, min(a.start, f.start), max(a.end, f.end))
+                out.append(Relation(o, "located_at", i, min(a.start, f.start),
+                                    max(a.end, f.end)))
 
     def _alternatives_after(self, owner: int, clause: list[int], mentions: list[Mention],
                             alternatives: list[int]) -> list[int]:
@@ -213,7 +239,7 @@ class RelationRules:
             m = mentions[j]
             end = mentions[head].end
             if m.type not in self.sources or m.start != end + 1 or \
-                    alternatives[bisect_left(alternatives, end):][:1] != [end]:
+                    not _holds(alternatives, end):
                 break
             chain.append(j)
             head = j
@@ -236,43 +262,59 @@ class RelationRules:
         return None
 
     # ------------------------------------------------------------------ phrases
-    def _phrases(self, sentence: list[int], mentions: list[Mention], found: DocMatches,
-                 s_start: int, s_end: int) -> Iterator[Relation]:
+    def _phrases(self, sentence: Sequence[int], mentions: list[Mention], found: DocMatches,
+                 s_start: int, s_end: int, out: list[Relation]) -> None:
         for hit in found.phrases:
             if not s_start <= hit.start < s_end:
                 continue
             rule = self.phrases[hit.index]
-            sources = [i for i in sentence if mentions[i].end <= hit.start
-                       and (not rule.source_types or mentions[i].type in rule.source_types)]
-            if not sources:
+            sources, targets = rule.source_types, rule.target_types
+            source = None  # the nearest source-typed mention before the phrase
+            for i in reversed(sentence):
+                m = mentions[i]
+                if m.end <= hit.start and (not sources or m.type in sources):
+                    source = i
+                    break
+            if source is None:
                 continue
             stop = _next_break(found.breaks, hit.end, s_end)
             for j in sentence:
                 m = mentions[j]
                 if m.start < hit.end:
                     continue
-                if m.end > stop or (m.type in rule.source_types and j != sentence[0] and
-                                    m.type not in rule.target_types):
+                if m.end > stop or (m.type in sources and j != sentence[0] and
+                                    m.type not in targets):
                     break  # a clause break or a new finding ends the targets
-                if not rule.target_types or m.type in rule.target_types:
-                    yield Relation(sources[-1], rule.relation, j, hit.start, hit.end)
+                if not targets or m.type in targets:
+                    out.append(Relation(source, rule.relation, j, hit.start, hit.end))
 
 
-def _clauses(sentence: list[int], mentions: list[Mention], cuts: list[int]
-             ) -> Iterator[list[int]]:
+def _clauses(sentence: Sequence[int], mentions: list[Mention], cuts: list[int]
+             ) -> list[list[int]]:
     """Mention indices of a sentence grouped by clause (``cuts``: token indices, sorted)."""
+    first = bisect_right(cuts, mentions[sentence[0]].start - 1)
+    if first == bisect_right(cuts, mentions[sentence[-1]].start - 1):
+        return [list(sentence)]  # no cut between the first and the last mention: one clause
+    clauses: list[list[int]] = []
     clause: list[int] = []
     last_cut = None
     for i in sentence:
         k = bisect_right(cuts, mentions[i].start - 1)
         cut = cuts[k - 1] if k else None
         if clause and cut != last_cut:
-            yield clause
+            clauses.append(clause)
             clause = []
         clause.append(i)
         last_cut = cut
     if clause:
-        yield clause
+        clauses.append(clause)
+    return clauses
+
+
+def _holds(sorted_ints: list[int], value: int) -> bool:
+    """Is ``value`` in the sorted list (a bisect, not a scan)?"""
+    i = bisect_left(sorted_ints, value)
+    return i < len(sorted_ints) and sorted_ints[i] == value
 
 
 def _next_break(breaks: list[int], after: int, default: int) -> int:

@@ -1,0 +1,99 @@
+"""Which words can start an open pattern, so PackMatcher runs spaCy's token Matcher only there.
+
+An open pattern whose first token needs a Python predicate (REGEX, IN) or is a number costs a
+Python call per token in spaCy's Matcher (about twice the PhraseMatcher per document even with
+no match). Its first token's test is a function of the word alone, so it is worked out once per
+word of the vocabulary (``StartWords``) and the Matcher runs only on a few tokens after the
+words that pass: the rare sentence with a number, not the whole report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spacy.lexeme import Lexeme
+    from spacy.vocab import Vocab
+
+#: A test on a word that every token starting a match passes.
+WordTest = Callable[["Lexeme"], bool]
+
+_CASELESS = {"LOWER", "NORM"}
+_TESTS: dict[str, WordTest | None] = {}
+
+
+def first_token_test(first: dict[str, Any]) -> WordTest | None:
+    """The word test of patterns starting with token pattern ``first`` (the same object for
+    equal token patterns, so patterns sharing one share a Matcher), or None when no sound test
+    exists and the pattern must run on every token."""
+    key = json.dumps(first, sort_keys=True, default=str)
+    if key not in _TESTS:
+        _TESTS[key] = _make_test(first)
+    return _TESTS[key]
+
+
+def _make_test(first: dict[str, Any]) -> WordTest | None:
+    if first.get("OP") in ("?", "*", "!"):
+        return None  # the first token may be absent or anything else: no sound shortcut
+    if first.get("LIKE_NUM") is True:
+        return _like_num
+    if first.get("IS_DIGIT") is True:
+        return _is_digit
+    tests: list[Callable[[str], bool]] = []
+    for attr, value in first.items():
+        if not isinstance(value, dict):
+            continue
+        if attr not in ("TEXT", "ORTH", *_CASELESS):
+            return None
+        caseless = attr in _CASELESS
+        if set(value) == {"REGEX"}:
+            # the pattern's regex, searched in the word's text (case folded for LOWER / NORM)
+            body = str(value["REGEX"]).removeprefix("^").removesuffix("$")
+            search = re.compile(body, re.IGNORECASE if caseless else 0).search
+            tests.append(lambda text, search=search: search(text) is not None)
+        elif set(value) == {"IN"}:
+            tests.append(_any_of([str(w) for w in value["IN"]], caseless=caseless))
+        else:
+            return None
+    if not tests:
+        return None
+    return lambda lexeme: all(test(lexeme.orth_) for test in tests)
+
+
+def _like_num(lexeme: Lexeme) -> bool:
+    return bool(lexeme.like_num)
+
+
+def _is_digit(lexeme: Lexeme) -> bool:
+    return bool(lexeme.is_digit)
+
+
+def _any_of(words: list[str], *, caseless: bool) -> Callable[[str], bool]:
+    """Does the text hold one of ``words`` (as a substring)?"""
+    if caseless:
+        words = [w.lower() for w in words]
+
+    def test(text: str) -> bool:
+        text = text.lower() if caseless else text
+        return any(w in text for w in words)
+
+    return test
+
+
+class StartWords(dict[int, int]):
+    """ORTH id -> bit mask of the word tests (bit k: ``tests[k]``) the word passes, each word
+    worked out on first sight (the vocabulary is small; the tokens of a report are not)."""
+
+    def __init__(self, vocab: Vocab, tests: list[WordTest]) -> None:
+        super().__init__()
+        self.vocab = vocab
+        self.tests = tests
+
+    def __missing__(self, orth: int) -> int:
+        lexeme = self.vocab[orth]
+        bits = sum(1 << k for k, test in enumerate(self.tests) if test(lexeme))
+        self[orth] = bits
+        return bits

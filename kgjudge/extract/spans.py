@@ -1,0 +1,59 @@
+"""Token spans and ranges: the longest-first choice among overlapping spans, range look-up."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+from operator import itemgetter
+from typing import Any
+
+_AFTER_ALL = 1 << 62  # sorts after every token index (bisect on (start, end) ranges)
+START = itemgetter(0)
+"""Sort key: a span's start."""
+
+
+def longest_first(spans: Iterable[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    """Non-overlapping spans, longest first then leftmost (spaCy's filter_spans on tuples).
+
+    Spans are taken in runs that overlap (a span overlapping nothing is a run of its own, the
+    common case): what is kept in one run never depends on another run.
+    """
+    chosen: list[tuple[int, int, Any]] = []
+    run: list[tuple[int, int, Any]] = []
+    end = 0
+    for span in sorted(spans, key=START):
+        if span[0] >= end and run:
+            chosen += run if len(run) == 1 else _longest_of(run)
+            run = []
+        run.append(span)
+        end = max(end, span[1])
+    if run:
+        chosen += run if len(run) == 1 else _longest_of(run)
+    return chosen
+
+
+def _longest_of(run: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+    """The greedy choice in one run of overlapping spans (sorted by start)."""
+    if len(run) == 2:  # the usual run: a concept and a shorter one inside it
+        first, second = run
+        return [second if second[1] - second[0] > first[1] - first[0] else first]
+    chosen: list[tuple[int, int, Any]] = []
+    taken: set[int] = set()
+    # longest first; a stable sort of spans sorted by start keeps the leftmost first
+    for span in sorted(run, key=_minus_length):
+        tokens = range(span[0], span[1])
+        if taken.isdisjoint(tokens):
+            taken.update(tokens)
+            chosen.append(span)
+    chosen.sort(key=START)
+    return chosen
+
+
+def _minus_length(span: tuple[int, int, Any]) -> int:
+    return span[0] - span[1]
+
+
+def inside(ranges: list[tuple[int, int]], i: int) -> bool:
+    """Is token ``i`` in one of ``ranges`` (sorted, not overlapping)?"""
+    k = bisect_right(ranges, (i, _AFTER_ALL)) - 1
+    return k >= 0 and i < ranges[k][1]

@@ -1,0 +1,129 @@
+"""The fast paths of matching, ConText and relation rules give what the plain algorithms give."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kgjudge.domain import load_pack
+from kgjudge.extract import get_extractor
+from kgjudge.extract.context import Scope, assert_mentions
+from kgjudge.extract.guards import first_token_test
+from kgjudge.extract.pipeline import (
+    DocMatches,
+    Mention,
+    PhraseHit,
+    TriggerHit,
+    longest_first,
+)
+from kgjudge.extract.relations import Relation
+
+SETTINGS = settings(max_examples=200, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+#: Words that start, continue or merely resemble the radiology pack's open patterns.
+WORDS = ["3", "4", "2.5", "1/2", "two", "second", "7th", "T11", "L2", "c6", "x", "by", "mm", "cm",
+         "-", "to", "through", "%", "3x4", "none", "bone", "posterior", "rib", "nodule", ".", ",",
+         "No", "effusion", "left", "RV", "twofold", "T-12", "11th", "\n\n"]
+word_texts = st.lists(st.sampled_from(WORDS), max_size=30).map(" ".join)
+
+
+@pytest.fixture(scope="module")
+def radiology():  # noqa: ANN201
+    return get_extractor(load_pack("radiology"), "rules")
+
+
+def test_records_are_tuples_with_the_same_fields() -> None:
+    m = Mention(0, 2, "k", "anatomy", "K")
+    assert (m.in_ontology, m.side, m.bilateral) == (True, None, False)
+    assert Mention(0, 2, "k", "anatomy", "K", True, "left", True).side == "left"
+    assert hash(m) == hash(Mention(0, 2, "k", "anatomy", "K"))
+    for record in (m, TriggerHit(0, 1, "negated", "forward", None), PhraseHit(0, 1, 2),
+                   Relation(0, "modify", 1, 0, 3), Scope(1, 4, TriggerHit(0, 1, "n", "f", 3))):
+        with pytest.raises(AttributeError):
+            record.start = 5  # type: ignore[misc]
+
+
+def _plain_longest_first(spans):  # noqa: ANN001, ANN202 - the textbook algorithm
+    chosen, taken = [], set()
+    for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+        if not taken.intersection(range(span[0], span[1])):
+            taken.update(range(span[0], span[1]))
+            chosen.append(span)
+    return sorted(chosen, key=lambda s: s[0])
+
+
+spans = st.lists(st.tuples(st.integers(0, 15), st.integers(1, 5), st.integers(0, 3)),
+                 max_size=12).map(lambda xs: [(a, a + n, tag) for a, n, tag in xs])
+
+
+@SETTINGS
+@given(spans=spans)
+def test_longest_first_in_overlapping_runs_is_the_global_greedy_choice(spans) -> None:  # noqa: ANN001
+    assert longest_first(iter(spans)) == _plain_longest_first(spans)
+
+
+def test_first_token_tests_have_no_shortcut_for_optional_or_negated_tokens() -> None:
+    for op in ("?", "*", "!"):
+        assert first_token_test({"LIKE_NUM": True, "OP": op}) is None
+    assert first_token_test({"POS": "NUM"}) is None  # not a word attribute
+    assert first_token_test({"LIKE_NUM": True}) is first_token_test({"LIKE_NUM": True})
+
+
+def _reference_open(extractor, doc):  # noqa: ANN001, ANN202 - every open pattern, unguarded
+    from spacy.matcher import Matcher
+
+    matcher = Matcher(extractor.nlp.vocab)
+    for i, entity in enumerate(extractor.pack.relations.entities):
+        matcher.add(f"ref:{i}", [list(entity.pattern)])
+    return sorted((start, end) for _, start, end in matcher(doc))
+
+
+@SETTINGS
+@given(text=word_texts)
+def test_guarded_matchers_find_every_open_match(radiology, text: str) -> None:  # noqa: ANN001
+    doc = radiology.nlp.make_doc(text)
+    found = radiology.matcher._open_mentions(doc, [(0, len(doc))] if len(doc) else [])
+    assert sorted((m.start, m.end) for m in found) == _reference_open(radiology, doc)
+
+
+@SETTINGS
+@given(text=word_texts)
+def test_a_sentence_matched_alone_matches_as_in_its_document(radiology, text: str) -> None:  # noqa: ANN001
+    """The path of an uncached sentence: tokenised on its own, matched with keep=None."""
+    matcher, doc = radiology.matcher, radiology.nlp.make_doc(text)
+    whole = matcher.match(doc, text)
+    for a, b in whole.sentences:
+        piece = doc[a:b].text
+        alone = matcher.match(radiology.nlp.make_doc(piece), piece)
+        inside = [m for m in whole.mentions if a <= m.start < b]
+        if all(m.end <= b for m in inside) and len(radiology.nlp.make_doc(piece)) == b - a:
+            assert [m._replace(start=m.start - a, end=m.end - a) for m in inside] == \
+                alone.mentions
+
+
+def test_no_trigger_means_everything_present() -> None:
+    mentions = [Mention(0, 1, "a", "observation", "a"), Mention(2, 3, "b", "anatomy", "b")]
+    found = DocMatches(mentions=mentions, sentences=[(0, 4)])
+    asserted = assert_mentions(mentions, found, max_tokens=5, asserted_types=frozenset(
+        {"observation"}))
+    assert asserted == [(m, "present", False) for m in mentions]
+
+
+def test_a_trigger_scopes_over_a_mention_and_its_own_span() -> None:
+    no = TriggerHit(0, 1, "negated", "forward", None)
+    mentions = [Mention(1, 2, "effusion", "observation", "effusion"),
+                Mention(0, 1, "no", "observation", "no"),  # inside the trigger itself
+                Mention(5, 6, "far", "observation", "far")]
+    found = DocMatches(triggers=[no], sentences=[(0, 7)])
+    asserted = assert_mentions(mentions, found, max_tokens=3,
+                               asserted_types=frozenset({"observation"}))
+    assert [a for _, a, _ in asserted] == ["absent", "absent", "present"]
+
+
+def test_relations_need_two_mentions(rules) -> None:  # noqa: ANN001
+    relations = rules.builder.relations
+    lone = [Mention(0, 1, "x", "modifier", "x")]
+    assert list(relations.find(lone, DocMatches(mentions=lone, sentences=[(0, 3)]))) == []
+    text = "Small left pleural effusion."
+    found = rules.matcher.match(rules.nlp.make_doc(text), text)
+    assert {r.relation for r in relations.find(found.mentions, found)} >= {"modify"}
