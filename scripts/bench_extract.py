@@ -65,8 +65,8 @@ def rules_without_graph(extractor, texts: list[str]) -> Iterable[object]:  # noq
     from kgjudge.extract.context import assert_mentions
 
     builder, matcher = extractor.builder, extractor.matcher
-    for doc, text in extractor.nlp.pipe(((t, t) for t in texts), as_tuples=True):
-        found = matcher.match(doc, text)
+    for doc in extractor.nlp.tokenizer.pipe(texts):
+        found = matcher.match(doc)
         yield assert_mentions(found.mentions, found, asserted_types=builder.asserted_types,
                               max_tokens=builder.pack.context.max_tokens)
         yield list(builder.relations.find(found.mentions, found))

@@ -8,7 +8,7 @@ Every text is tokenised once beforehand; then, in one run, on one core (CPU time
 ``RelationRules.find``, each as us per unit and as a ratio to the tokenizer.
 
 ``--unit sentence`` times the path of an uncached sentence: each distinct sentence of the IU
-reports (cut as the rules extractor cuts them) tokenised on its own and matched with keep=None.
+reports (cut as the rules extractor cuts them) tokenised and matched on its own.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def stages(extractor, texts: list[str], rounds: int) -> dict[str, float]:  # noq
     builder, rules = extractor.builder, extractor.builder.relations
     asserted, max_tokens = builder.asserted_types, builder.pack.context.max_tokens
     docs = [make_doc(t) for t in texts]
-    found = [matcher.match(d, t) for d, t in zip(docs, texts, strict=True)]
+    found = [matcher.match(d) for d in docs]
 
     def each(call: Callable[[int], object]) -> Callable[[], None]:
         def run() -> None:
@@ -54,7 +54,7 @@ def stages(extractor, texts: list[str], rounds: int) -> dict[str, float]:  # noq
     runs: dict[str, Callable[[], None]] = {
         "tokenizer (make_doc)": each(lambda i: make_doc(texts[i])),
         "PhraseMatcher call": each(lambda i: matcher.phrase(docs[i])),
-        "PackMatcher.match": each(lambda i: matcher.match(docs[i], texts[i])),
+        "PackMatcher.match": each(lambda i: matcher.match(docs[i])),
         "assert_mentions": each(lambda i: assert_mentions(
             found[i].mentions, found[i], max_tokens=max_tokens, asserted_types=asserted)),
         "RelationRules.find": each(lambda i: list(rules.find(found[i].mentions, found[i]))),

@@ -118,7 +118,7 @@ class PackMatcher:
             self._add_concepts()
         self._add_context()
         self._add_relation_phrases()
-        self._add_open_patterns(pack.relations.entities if concepts else ())
+        self._add_open_patterns(pack.relations.entities)  # measurements, whatever finds entities
         self._orth = ORTH
         self._start_words = StartWords(nlp.vocab, [test for test, _ in self.guarded])
         self._has_open = len(self.open) > 0
@@ -231,12 +231,9 @@ class PackMatcher:
                 table[match_id] = (_PHRASE, value)
         return table
 
-    def match(self, doc: Doc, text: str | None = None, *,
-              keep: Sequence[tuple[int, int]] | None = None) -> DocMatches:
-        """Every mention, trigger, terminator, clause break and relation phrase in ``doc``
-        (``keep``: only these sentences, as token ranges, which then are the sentences of the
-        result; ``text``, the doc's text, is taken for callers and not needed)."""
-        matches = self.phrase(doc) if keep is None else self._kept_matches(doc, keep)
+    def match(self, doc: Doc) -> DocMatches:
+        """Every mention, trigger, terminator, clause break and relation phrase in ``doc``."""
+        matches = self.phrase(doc)
         entities: list[Mention] = []
         triggers: list[tuple[int, int, Any]] = []  # TriggerHits, and (start, end, None) stops
         breaks: list[int] = []
@@ -267,7 +264,7 @@ class PackMatcher:
                     conjunctions.append(start)
                 if alt:
                     alternatives.append(start)
-        sentences = list(keep) if keep is not None else _sentences(ends, len(doc))
+        sentences = _sentences(ends, len(doc))
         if self._has_open or self.guarded:
             entities.extend(self._open_mentions(doc, sentences))
         hits: list[TriggerHit] = []
@@ -283,16 +280,6 @@ class PackMatcher:
         phrases.sort(key=START)
         return DocMatches(longest_first(entities), hits, stops, breaks,
                           conjunctions, alternatives, phrases, sentences)
-
-    def _kept_matches(self, doc: Doc, keep: Sequence[tuple[int, int]]
-                      ) -> list[tuple[int, int, int]]:
-        """PhraseMatcher matches starting in the ``keep`` ranges, found in their windows."""
-        mask = bytearray(len(doc))
-        for a, b in keep:
-            mask[a:b] = b"\x01" * (b - a)
-        return [m for x, y in self._windows(keep, len(doc))
-                for m in (self.phrase(doc[x:y]) if y - x < len(doc) else self.phrase(doc))
-                if mask[m[1]]]
 
     def _case_ok(self, doc: Doc, start: int, end: int) -> bool:
         """Abbreviations written in capitals ('RV', 'IJ') only match in capitals."""

@@ -183,7 +183,7 @@ class RulesExtractor:
     def _graph(self, text: str) -> ReportGraph:
         if not self.cache_size or not self.by_piece:
             doc = self.nlp.make_doc(text)
-            return self.builder.build(doc, self.matcher.match(doc, text), text=text)
+            return self.builder.build(doc, self.matcher.match(doc), text=text)
         parts: list[tuple[int, Part]] = []
         start = 0
         for cut in [*(m.end() for m in _PIECE_END.finditer(text)), len(text)]:
@@ -202,7 +202,7 @@ class RulesExtractor:
         found = self._cache.get(text)
         if found is None:
             doc = self.nlp.make_doc(text)
-            part = self.builder.part(doc, self.matcher.match(doc, text))
+            part = self.builder.part(doc, self.matcher.match(doc))
             found = (len(doc) > 0 and doc[-1].orth in self._ends, part if part[0] else None)
             if len(self._cache) >= self.cache_size:
                 del self._cache[next(iter(self._cache))]  # the oldest first

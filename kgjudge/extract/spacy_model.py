@@ -2,7 +2,9 @@
 
 Entities come from the pipeline's ``doc.ents`` (labels must be the pack's entity types; others
 are dropped, never guessed); keys are ontology concepts when the text is a known label, else the
-normalised text. Assertions and relations are the same steps the ``rules`` extractor uses.
+normalised text. The pack's open patterns (measurements such as "3 mm") add nodes too; where
+one overlaps an entity of the pipeline, the longer span wins. Assertions and relations are the
+same steps the ``rules`` extractor uses.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING
 from kgjudge.errors import ConfigError, ExtractionError
 from kgjudge.extract.pipeline import DocMatches, Mention, PackMatcher
 from kgjudge.extract.rules import GraphBuilder, _check_text
+from kgjudge.extract.spans import longest_first
 from kgjudge.graph import ReportGraph
 from kgjudge.ontology import normalise
 
@@ -58,8 +61,11 @@ class SpacyExtractor:
             yield self.builder.build(doc, self._match(doc))
 
     def _match(self, doc: Doc) -> DocMatches:
-        found = self.matcher.match(doc)
-        found.mentions = [m for ent in doc.ents if (m := self._mention(ent)) is not None]
+        found = self.matcher.match(doc)  # ConText, clause marks, relation phrases, open patterns
+        entities = [m for ent in doc.ents if (m := self._mention(ent)) is not None]
+        # the pack's open patterns ("4 x 5 cm") add nodes; where they overlap the pipeline's
+        # entities the longer span wins, the pipeline's on a tie (as among the rules' matches)
+        found.mentions = longest_first([*entities, *found.mentions])
         return found
 
     def _mention(self, ent) -> Mention | None:  # noqa: ANN001 - a spaCy Span

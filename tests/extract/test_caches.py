@@ -89,27 +89,6 @@ def test_edges_come_in_node_order_then_insertion_order() -> None:
     assert [e.source for e in copy.in_edges(c)] == [a, b]
 
 
-def test_matching_kept_sentences_in_windows_finds_what_the_whole_doc_does(rules) -> None:  # noqa: ANN001
-    from itertools import combinations
-
-    matcher = rules.matcher
-    assert matcher.reach > 1
-    text = ("3 mm x 4 mm nodule. No effusion or pneumothorax. Small left pleural effusion, "
-            "5 mm. The heart is enlarged.\n\nT11 through L2 intact 2.5cm.")
-    doc = rules.nlp.make_doc(text)
-    cuts = matcher.match(doc, text).sentences
-    reach = matcher.reach
-    try:
-        for k in range(1, len(cuts) + 1):
-            for keep in combinations(cuts, k):
-                matcher.reach = reach
-                windowed = matcher.match(doc, text, keep=list(keep))
-                matcher.reach = 0  # unbounded: the whole doc, filtered
-                assert windowed == matcher.match(doc, text, keep=list(keep))
-    finally:
-        matcher.reach = reach
-
-
 def _longest_first_by_token_sets(spans):  # noqa: ANN001, ANN202 - the plain algorithm
     chosen, taken = [], set()
     for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):

@@ -89,12 +89,12 @@ def test_guarded_matchers_find_every_open_match(radiology, text: str) -> None:  
 @SETTINGS
 @given(text=word_texts)
 def test_a_sentence_matched_alone_matches_as_in_its_document(radiology, text: str) -> None:  # noqa: ANN001
-    """The path of an uncached sentence: tokenised on its own, matched with keep=None."""
+    """The path of an uncached piece: a sentence tokenised and matched on its own."""
     matcher, doc = radiology.matcher, radiology.nlp.make_doc(text)
-    whole = matcher.match(doc, text)
+    whole = matcher.match(doc)
     for a, b in whole.sentences:
         piece = doc[a:b].text
-        alone = matcher.match(radiology.nlp.make_doc(piece), piece)
+        alone = matcher.match(radiology.nlp.make_doc(piece))
         inside = [m for m in whole.mentions if a <= m.start < b]
         if all(m.end <= b for m in inside) and len(radiology.nlp.make_doc(piece)) == b - a:
             assert [m._replace(start=m.start - a, end=m.end - a) for m in inside] == \
@@ -125,5 +125,5 @@ def test_relations_need_two_mentions(rules) -> None:  # noqa: ANN001
     lone = [Mention(0, 1, "x", "modifier", "x")]
     assert list(relations.find(lone, DocMatches(mentions=lone, sentences=[(0, 3)]))) == []
     text = "Small left pleural effusion."
-    found = rules.matcher.match(rules.nlp.make_doc(text), text)
+    found = rules.matcher.match(rules.nlp.make_doc(text))
     assert {r.relation for r in relations.find(found.mentions, found)} >= {"modify"}

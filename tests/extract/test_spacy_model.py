@@ -80,3 +80,14 @@ def test_missing_pipeline_is_an_extraction_error(pack) -> None:
         get_extractor(pack, "spacy", model="no_such_pipeline")
     with pytest.raises(ConfigError, match="spacy_model"):
         get_extractor(pack, "spacy")
+
+
+def test_open_patterns_add_measurements_beside_the_pipelines_entities(
+        pack_with_model: Path) -> None:
+    extractor = get_extractor(load_pack(pack_with_model))
+    graph = extractor.extract("Small effusion, 4 x 5 cm.")
+    nodes = {n.key: n for n in graph.nodes()}
+    assert nodes["4 x 5 cm"].type == "measurement" and not nodes["4 x 5 cm"].in_ontology
+    assert nodes["effusion"].type == "observation"
+    a, b = nodes["4 x 5 cm"].spans[0]
+    assert graph.text[a:b] == "4 x 5 cm"
