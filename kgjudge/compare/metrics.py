@@ -41,7 +41,8 @@ def score(ref: GraphView, cand: GraphView, matching: Matching, *,
           finding_roots: Iterable[str] = ("observation", "device"),
           typed_ams: bool = True) -> Scores:
     """Every score of docs/metrics.md for one aligned pair of graphs."""
-    n_r, n_c = len(ref), len(cand)
+    pairs = matching.pairs
+    n_r, n_c = len(ref.ids), len(cand.ids)
     e_r, e_c = len(ref.edges), len(cand.edges)
     total = min(matching.total, float(min(n_r, n_c)))  # guards float drift in the sum
     node_p, node_r = ratio(total, n_c), ratio(total, n_r)
@@ -51,16 +52,14 @@ def score(ref: GraphView, cand: GraphView, matching: Matching, *,
     denominator = n_r + abs(n_r - n_c)
     nsc = min(1.0, total / denominator) if denominator else (1.0 if n_c == 0 else 0.0)
     roots = frozenset(finding_roots)
-    inverse = matching.inverse()
-    cand_weights = {(matching.pairs[a][0], rel, matching.pairs[b][0]): w
-                    for (a, rel, b), w in weights.items()}
+    cand_weights = {(pairs[a][0], rel, pairs[b][0]): w for (a, rel, b), w in weights.items()}
     return Scores(
         node_precision=node_p, node_recall=node_r, node_f1=f1(node_p, node_r),
         edge_precision=edge_p, edge_recall=edge_r, edge_f1=f1(edge_p, edge_r),
         nsc=nsc,
         ams=ams(ref, cand, matching, typed=typed_ams),
-        scs=star_coverage(ref, {r: s for r, (_, s) in matching.pairs.items()}, weights, roots),
-        subgraph_precision=star_coverage(cand, {c: s for c, (_, s) in inverse.items()},
+        scs=star_coverage(ref, {r: s for r, (_, s) in pairs.items()}, weights, roots),
+        subgraph_precision=star_coverage(cand, {c: s for c, s in pairs.values()},
                                          cand_weights, roots),
         contradictions=len(matching.contradictions),
         matched=total, reference_nodes=n_r, candidate_nodes=n_c,
@@ -77,7 +76,9 @@ def star_coverage(graph: GraphView, node_sim: dict[str, float], weights: dict[Tr
     """
     coverages = []
     for nid, incident in _stars(graph, roots):
-        covered = math.fsum([node_sim.get(nid, 0.0), *(weights.get(e, 0.0) for e in incident)])
+        covered = node_sim.get(nid, 0.0)
+        if weights and incident:  # else the sum is s(root) alone (fsum of it and zeros)
+            covered = math.fsum([covered, *[weights.get(e, 0.0) for e in incident]])
         coverages.append(covered / (1 + len(incident)))
     return math.fsum(coverages) / len(coverages) if coverages else None
 
@@ -88,11 +89,12 @@ def _stars(graph: GraphView, roots: frozenset[str]) -> list[tuple[str, list[Trip
     found = memo.get(roots)
     if found is None:
         found = []
+        nodes, out, into = graph.nodes, graph.out, graph.into
         for nid in graph.ids:
-            if graph.nodes[nid].type not in roots:
+            if nodes[nid].type not in roots:
                 continue
-            incident = [(nid, rel, t) for rel, t in graph.out.get(nid, ())]
-            incident += [(s, rel, nid) for rel, s in graph.into.get(nid, ())]
+            incident = [(nid, rel, t) for rel, t in out.get(nid, ())]
+            incident += [(s, rel, nid) for rel, s in into.get(nid, ())]
             found.append((nid, incident))
         memo[roots] = found
     return found
@@ -106,43 +108,48 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
     """
     if not ref.edges:
         return None
-    n = len(ref)
+    n = len(ref.ids)
     pairs = matching.pairs
     back = {c: r for r, (c, _) in pairs.items()}
-    cand_out: dict[str, dict[str, set[str]]] = {}
-    for c_src, rel, c_tgt in cand.edges:
-        cand_out.setdefault(c_src, {}).setdefault(c_tgt, set()).add(rel)
+    cand_rows = _rows(cand)[0]
     rows, total_edges = _rows(ref)
     terms: list[float] = []
-    for src, row in rows.items():
+    for src, (targets, row) in rows.items():
         b_row: set[str] = set()
         mapped = pairs.get(src)
-        for c_tgt, rels in cand_out.get(mapped[0], {}).items() if mapped else ():
-            tgt = back.get(c_tgt)
-            if tgt is None:
-                continue
-            if tgt in row and typed and not rels & row[tgt]:
-                continue  # the reference's edge exists in C only with another relation
-            b_row.add(tgt)
-        terms.append(len(row) * _row_score(set(row), b_row, n))
+        c_row = cand_rows.get(mapped[0]) if mapped else None
+        if c_row is not None:
+            for c_tgt, rels in c_row[1].items():
+                tgt = back.get(c_tgt)
+                if tgt is None:
+                    continue
+                if typed and tgt in row and not rels & row[tgt]:
+                    continue  # the reference's edge exists in C only with another relation
+                b_row.add(tgt)
+        terms.append(len(row) * _row_score(targets, b_row, n))
     weighted = math.fsum(terms)
     return min(1.0, weighted / total_edges)  # one division: equal rows give exactly 1.0
 
 
-def _rows(graph: GraphView) -> tuple[dict[str, dict[str, set[str]]], int]:
-    """Adjacency rows {source: {target: relations}} and their entry count, kept in the memo
-    (built in the iteration order of the edge set, as before, so sums add in the same order)."""
+#: An adjacency row: its targets, and the relations to each target.
+Row = tuple[frozenset[str], dict[str, set[str]]]
+
+
+def _rows(graph: GraphView) -> tuple[dict[str, Row], int]:
+    """Adjacency rows {source: (targets, {target: relations})} and their entry count, kept in
+    the memo (AMS sums with fsum, so the edge set's iteration order does not matter)."""
     memo = graph.memo.setdefault("rows", {})
     found = memo.get(None)
     if found is None:
         rows: dict[str, dict[str, set[str]]] = {}
         for src, rel, tgt in graph.edges:
             rows.setdefault(src, {}).setdefault(tgt, set()).add(rel)
-        found = memo[None] = (rows, sum(len(row) for row in rows.values()))
+        found = memo[None] = ({src: (frozenset(row), row) for src, row in rows.items()},
+                              sum(len(row) for row in rows.values()))
     return found
 
 
-def _row_score(a_row: set[str], b_row: set[str], n: int) -> float:
+def _row_score(a_row: frozenset[str], b_row: set[str], n: int) -> float:
     """1 when the rows are equal, else max(0, Pearson) with 0 for a constant row."""
     if a_row == b_row:
         return 1.0
