@@ -45,6 +45,8 @@ class GraphView:
     into: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Identity -> [(relation, source identity)]."""
     graph: ReportGraph | None = None
+    keyed: bool = False
+    """Identities are keys (assertion 'ignore'); else they are the graph's node ids."""
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Per-view caches of derived values (wordings, modifiers), kept with a cached view."""
 
@@ -78,7 +80,7 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
             found.append((rel, s))
     return GraphView(ids=tuple(sorted(nodes)), nodes=nodes, node_ids=node_ids,
                      assertions=assertions, edges=frozenset(edges), out=out, into=into,
-                     graph=graph)
+                     graph=graph, keyed=assertion == "ignore")
 
 
 _ASSERTED: dict[str, frozenset[str]] = {}

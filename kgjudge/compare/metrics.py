@@ -8,6 +8,7 @@ reference, and identical empty graphs score 1.0.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 
 from kgjudge.compare.align import GraphView, Matching
@@ -52,51 +53,53 @@ def score(ref: GraphView, cand: GraphView, matching: Matching, *,
     denominator = n_r + abs(n_r - n_c)
     nsc = min(1.0, total / denominator) if denominator else (1.0 if n_c == 0 else 0.0)
     roots = frozenset(finding_roots)
-    cand_weights = {(pairs[a][0], rel, pairs[b][0]): w for (a, rel, b), w in weights.items()}
+    r_incident: dict[str, list[float]] = defaultdict(list)  # node -> its matched edges' weights
+    c_incident: dict[str, list[float]] = defaultdict(list)
+    for (a, _, b), w in weights.items():  # M is one-to-one: C's matched edges are distinct too
+        r_incident[a].append(w)
+        r_incident[b].append(w)
+        c_incident[pairs[a][0]].append(w)
+        c_incident[pairs[b][0]].append(w)
     return Scores(
         node_precision=node_p, node_recall=node_r, node_f1=f1(node_p, node_r),
         edge_precision=edge_p, edge_recall=edge_r, edge_f1=f1(edge_p, edge_r),
         nsc=nsc,
         ams=ams(ref, cand, matching, typed=typed_ams),
-        scs=star_coverage(ref, {r: s for r, (_, s) in pairs.items()}, weights, roots),
-        subgraph_precision=star_coverage(cand, {c: s for c, s in pairs.values()},
-                                         cand_weights, roots),
+        scs=star_coverage(ref, {r: s for r, (_, s) in pairs.items()}, r_incident, roots),
+        subgraph_precision=star_coverage(cand, {c: s for c, s in pairs.values()}, c_incident,
+                                         roots),
         contradictions=len(matching.contradictions),
         matched=total, reference_nodes=n_r, candidate_nodes=n_c,
         reference_edges=e_r, candidate_edges=e_c,
     )
 
 
-def star_coverage(graph: GraphView, node_sim: dict[str, float], weights: dict[Triple, float],
-                  roots: frozenset[str]) -> float | None:
+def star_coverage(graph: GraphView, node_sim: dict[str, float],
+                  incident: dict[str, list[float]], roots: frozenset[str]) -> float | None:
     """Mean coverage of the finding stars of ``graph`` (ReXKG-SCS from R's side); None if none.
 
     A star is a node whose type is in ``roots`` plus its incident edges in both directions;
-    coverage = (s(root) + sum of matched edge weights) / (1 + number of edges).
+    coverage = (s(root) + sum of matched edge weights) / (1 + number of edges). ``incident``
+    holds each node's matched incident edge weights (unmatched edges add 0).
     """
     coverages = []
-    for nid, incident in _stars(graph, roots):
+    for nid, degree in _stars(graph, roots):
         covered = node_sim.get(nid, 0.0)
-        if weights and incident:  # else the sum is s(root) alone (fsum of it and zeros)
-            covered = math.fsum([covered, *[weights.get(e, 0.0) for e in incident]])
-        coverages.append(covered / (1 + len(incident)))
+        weights = incident.get(nid)
+        if weights is not None:
+            covered = math.fsum([covered, *weights])
+        coverages.append(covered / (1 + degree))
     return math.fsum(coverages) / len(coverages) if coverages else None
 
 
-def _stars(graph: GraphView, roots: frozenset[str]) -> list[tuple[str, list[Triple]]]:
-    """(root, incident edges) of each finding star, kept in the view's memo."""
+def _stars(graph: GraphView, roots: frozenset[str]) -> list[tuple[str, int]]:
+    """(root, number of incident edges) of each finding star, kept in the view's memo."""
     memo = graph.memo.setdefault("stars", {})
     found = memo.get(roots)
     if found is None:
-        found = []
         nodes, out, into = graph.nodes, graph.out, graph.into
-        for nid in graph.ids:
-            if nodes[nid].type not in roots:
-                continue
-            incident = [(nid, rel, t) for rel, t in out.get(nid, ())]
-            incident += [(s, rel, nid) for rel, s in into.get(nid, ())]
-            found.append((nid, incident))
-        memo[roots] = found
+        found = memo[roots] = [(nid, len(out.get(nid, ())) + len(into.get(nid, ())))
+                               for nid in graph.ids if nodes[nid].type in roots]
     return found
 
 
@@ -111,21 +114,19 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
     n = len(ref.ids)
     pairs = matching.pairs
     back = {c: r for r, (c, _) in pairs.items()}
-    cand_rows = _rows(cand)[0]
+    cand_out = cand.out
     rows, total_edges = _rows(ref)
     terms: list[float] = []
     for src, (targets, row) in rows.items():
         b_row: set[str] = set()
         mapped = pairs.get(src)
-        c_row = cand_rows.get(mapped[0]) if mapped else None
-        if c_row is not None:
-            for c_tgt, rels in c_row[1].items():
-                tgt = back.get(c_tgt)
-                if tgt is None:
-                    continue
-                if typed and tgt in row and not rels & row[tgt]:
-                    continue  # the reference's edge exists in C only with another relation
-                b_row.add(tgt)
+        for rel, c_tgt in cand_out.get(mapped[0], ()) if mapped else ():
+            tgt = back.get(c_tgt)
+            if tgt is None:
+                continue
+            if typed and tgt in row and rel not in row[tgt]:
+                continue  # this relation is not one the reference has to that target
+            b_row.add(tgt)  # any one C edge to it with a relation R has is enough
         terms.append(len(row) * _row_score(targets, b_row, n))
     weighted = math.fsum(terms)
     return min(1.0, weighted / total_edges)  # one division: equal rows give exactly 1.0
