@@ -29,8 +29,10 @@ _FAR = 1 << 30
 Located = list[tuple[str, tuple[str, ...]]]
 #: A node's locations (with their modifiers), modifiers and other relations.
 Relations = tuple[Located, list[str], list[tuple[str, str]]]
-#: The same as sets, to compare with a reference node's mapped into candidate terms.
+#: The same as sets (locations with modifier sets), to compare with a candidate's.
 Shape = tuple[set[tuple[str, frozenset[str]]], set[str], set[tuple[str, str]]]
+_BARE: Relations = ([], [], [])
+"""The relations of a node without any (read only)."""
 
 
 class _Side:
@@ -39,18 +41,44 @@ class _Side:
     def __init__(self, graph: GraphView) -> None:
         # the view's parts, not the view: kept in its memo, a _Side must not make a cycle
         self.ids, self.nodes, self.edges = graph.ids, graph.nodes, graph.edges
-        self.out, self.into = graph.out, graph.into
         self.text = graph.graph.text if graph.graph is not None else ""
         self._words: dict[str, str] = {}
-        self._modifiers: dict[str, list[str]] = {}
         self._described: dict[tuple[str, bool], str] = {}
         self._around: dict[str, tuple[Span, ...]] = {}
-        self._owned: set[str] | None = None
         self._order: list[str] | None = None
-        self._relations: dict[str, Relations] = {}
         self._shapes: dict[str, Shape] = {}
         self._singles: dict[tuple[str, frozenset[str], frozenset[str]],
                             dict[str, DiffItem | None]] = {}
+        # every node's relations in one pass over the edges (explicit loops: a comprehension per
+        # node would cost more than the work)
+        self.modifiers_of: dict[str, list[str]] = {}
+        self.owned: set[str] = set()
+        """Nodes that modify something or are something's location."""
+        for target, incoming in graph.into.items():
+            mods = []
+            for rel, source in incoming:  # into is sorted: by source
+                if rel == MODIFY:
+                    mods.append(source)
+            if mods:
+                if len(mods) > 1:
+                    mods.sort(key=lambda m: (self.position(m), m))
+                self.modifiers_of[target] = mods
+                self.owned.update(mods)
+        self.relations_of: dict[str, Relations] = {}
+        """Nodes with a location, modifier or other relation -> those (the others have none)."""
+        for ident, out in graph.out.items():
+            located, others = [], []
+            for rel, t in out:
+                if rel == LOCATED_AT:
+                    located.append((t, tuple(self.modifiers_of.get(t, ()))))
+                    self.owned.add(t)
+                elif rel != MODIFY:
+                    others.append((rel, t))
+            if located or others or ident in self.modifiers_of:
+                self.relations_of[ident] = (located, self.modifiers_of.get(ident, []), others)
+        for ident, mods in self.modifiers_of.items():
+            if ident not in self.relations_of:
+                self.relations_of[ident] = ([], mods, [])
 
     @classmethod
     def of(cls, graph: GraphView) -> _Side:
@@ -88,24 +116,12 @@ class _Side:
         return found
 
     def modifiers(self, ident: str) -> list[str]:
-        found = self._modifiers.get(ident)
-        if found is None:
-            mods = [s for rel, s in self.into.get(ident, ()) if rel == MODIFY]
-            found = sorted(mods, key=lambda m: (self.position(m), m)) if len(mods) > 1 else mods
-            self._modifiers[ident] = found
-        return found
+        return self.modifiers_of.get(ident, [])
 
     def relations(self, ident: str) -> Relations:
         """The node's locations (out is sorted) with their modifiers, its modifiers, and its
         other relations."""
-        found = self._relations.get(ident)
-        if found is None:
-            out = self.out.get(ident, ())
-            found = self._relations[ident] = (
-                [(t, tuple(self.modifiers(t))) for rel, t in out if rel == LOCATED_AT],
-                self.modifiers(ident),
-                [(rel, t) for rel, t in out if rel not in (MODIFY, LOCATED_AT)])
-        return found
+        return self.relations_of.get(ident, _BARE)
 
     def shape(self, ident: str) -> Shape:
         """relations() as sets."""
@@ -160,13 +176,6 @@ class _Side:
             found = self._around[ident] = tuple(sorted({s for n in near for s in self.spans(n)}))
         return found
 
-    def owned(self) -> set[str]:
-        """Nodes that modify something or are something's location (callers only read it)."""
-        if self._owned is None:
-            self._owned = {s for s, rel, _ in self.edges if rel == MODIFY} | \
-                {t for _, rel, t in self.edges if rel == LOCATED_AT}
-        return self._owned
-
     def single(self, kind: str, ident: str, roots: frozenset[str],
                mods: frozenset[str]) -> DiffItem | None:
         """The missing (reference side) or extra item of an unpaired node; None when it does not
@@ -177,7 +186,7 @@ class _Side:
         if ident in known:
             return known[ident]
         item = None
-        if _stands_alone(self.nodes[ident].type, ident in self.owned(), roots, mods):
+        if _stands_alone(self.nodes[ident].type, ident in self.owned, roots, mods):
             item = _single(kind, self, ident, roots)
         known[ident] = item
         return item
@@ -198,8 +207,8 @@ def build_diff(ref: GraphView, cand: GraphView, matching: Matching, *,
     pairs = matching.pairs
     contradicted_r = {rid for rid, _ in matching.contradictions}
     contradicted_c = {cid for _, cid in matching.contradictions}
-    matched_c = {cid for cid, _ in pairs.values()}
-    r_owned = r.owned()
+    back = {cid: rid for rid, (cid, _) in pairs.items()}
+    r_owned = r.owned
     missing: list[DiffItem] = []
     matched: list[DiffItem] = []
     mismatched: list[DiffItem] = []
@@ -218,11 +227,11 @@ def build_diff(ref: GraphView, cand: GraphView, matching: Matching, *,
         matched.append(_item("matched", node, roots, node.assertion, c_node.assertion, node.spans,
                              c_node.spans, detail, s))
         if node.type in roots or rid not in r_owned:
-            item = _mismatch(r, c, rid, cid, pairs, roots)
+            item = _mismatch(r, c, rid, cid, back, s, roots)
             if item is not None:
                 mismatched.append(item)
     extra = [(c.position(cid), cid, item) for cid in c.ids
-             if cid not in matched_c and cid not in contradicted_c
+             if cid not in back and cid not in contradicted_c
              and (item := c.single("extra", cid, roots, mods)) is not None]
     extra.sort(key=_position_and_id)  # the few extra items, not the whole candidate graph
     contradicted = [_contradicted(r, c, rid, cid, roots) for rid, cid in sorted(
@@ -265,41 +274,46 @@ def _contradicted(r: _Side, c: _Side, rid: str, cid: str, roots: frozenset[str])
     return _item("contradicted", r.nodes[rid], roots, ra, ca, r.spans(rid), c.spans(cid), detail)
 
 
-def _mismatch(r: _Side, c: _Side, rid: str, cid: str, pairs: dict[str, tuple[str, float]],
+def _mismatch(r: _Side, c: _Side, rid: str, cid: str, back: dict[str, str], s: float,
               roots: frozenset[str]) -> DiffItem | None:
     """One line for a matched node whose location (with its modifiers), modifiers or other
-    relations differ between the graphs; None when they agree."""
-    r_located, r_mods, r_others = r.relations(rid)
-    if not (r_located or r_mods or r_others) and cid not in c.out and cid not in c.into:
+    relations differ between the graphs; None when they agree.
+
+    The candidate's side is read in reference terms (``back``: candidate -> reference identity),
+    so the reference's side is the same sets for every candidate (kept in its view's memo). The
+    alignment is one-to-one and unmatched nodes equal nothing, so this agrees exactly when the
+    reference's side read in candidate terms would.
+    """
+    c_relations = c.relations_of.get(cid)
+    if c_relations is None and rid not in r.relations_of:
         return None  # no location, modifier or relation on either side: nothing can differ
-    c_located, c_mods, c_others = c.relations(cid)
-    c_places, c_modset, c_otherset = c.shape(cid)
+    c_located, c_mods, c_others = c_relations or _BARE
+    r_places, r_mods, r_others = r.shape(rid)
     aspects = []
-    if _placed(r_located, pairs) != c_places:
-        aspects.append(("located at ", _phrases(r, [t for t, _ in r_located]),
+    if _placed(c_located, back) != r_places:
+        aspects.append(("located at ", _phrases(r, r.locations(rid)),
                         _phrases(c, [t for t, _ in c_located])))
-    if {_mapped(m, pairs) for m in r_mods} != c_modset:
-        aspects.append(("", _words(r, r_mods), _words(c, c_mods)))
-    if {(rel, _mapped(t, pairs)) for rel, t in r_others} != c_otherset:
-        aspects.append(("", _relations(r, r_others), _relations(c, c_others)))
+    if {_mapped(m, back) for m in c_mods} != r_mods:
+        aspects.append(("", _words(r, r.modifiers(rid)), _words(c, c_mods)))
+    if {(rel, _mapped(t, back)) for rel, t in c_others} != r_others:
+        aspects.append(("", _relations(r, r.relations(rid)[2]), _relations(c, c_others)))
     if not aspects:
         return None
     said = "; ".join(f"{lead}{a} in the reference, {b} in the candidate" for lead, a, b in aspects)
     node = r.nodes[rid]
     return _item("relation_mismatch", node, roots, node.assertion, c.nodes[cid].assertion,
-                 r.around(rid), c.around(cid), f"{r.words(rid)}: {said}", pairs[rid][1])
+                 r.around(rid), c.around(cid), f"{r.words(rid)}: {said}", s)
 
 
-def _mapped(ident: str, pairs: dict[str, tuple[str, float]]) -> str:
-    """A reference identity in candidate terms; an unmatched one equals no candidate node."""
-    found = pairs.get(ident)
-    return found[0] if found is not None else f"\x00unmatched:{ident}"
+def _mapped(ident: str, back: dict[str, str]) -> str:
+    """A candidate identity in reference terms; an unmatched one equals no reference node."""
+    found = back.get(ident)
+    return found if found is not None else f"\x00unmatched:{ident}"
 
 
-def _placed(located: Located, pairs: dict[str, tuple[str, float]]) -> set[
-        tuple[str, frozenset[str]]]:
-    """Reference locations with their modifiers, in candidate terms."""
-    return {(_mapped(t, pairs), frozenset(_mapped(m, pairs) for m in mods))
+def _placed(located: Located, back: dict[str, str]) -> set[tuple[str, frozenset[str]]]:
+    """Candidate locations with their modifiers, in reference terms."""
+    return {(_mapped(t, back), frozenset([_mapped(m, back) for m in mods]))
             for t, mods in located}
 
 
