@@ -101,29 +101,28 @@ def compare_views(reference: ReportGraph, candidate: ReportGraph, ref: GraphView
 
 def to_alignment(ref: GraphView, cand: GraphView, matching: Matching) -> Alignment:
     """The public Alignment, in graph node ids (an identity's first node when several collapse)."""
-    pairs = sorted(matching.pairs.items())
-    matched_c = {c for c, _ in matching.pairs.values()}
-    return Alignment(
-        pairs=tuple(zip(_graph_ids(ref, [r for r, _ in pairs]),
-                        _graph_ids(cand, [c for _, (c, _) in pairs]),
-                        [s for _, (_, s) in pairs], strict=True)),
-        reference_unmatched=_graph_ids(ref, [r for r in ref.ids if r not in matching.pairs]),
-        candidate_unmatched=_graph_ids(cand, [c for c in cand.ids if c not in matched_c]),
-        contradictions=tuple(zip(_graph_ids(ref, [r for r, _ in matching.contradictions]),
-                                 _graph_ids(cand, [c for _, c in matching.contradictions]),
-                                 strict=True)),
-    )
+    pairs = matching.pairs
+    matched_c = {c for c, _ in pairs.values()}
+    aligned = sorted([(r, c, s) for r, (c, s) in pairs.items()])  # identities are unique
+    r_unmatched = [r for r in ref.ids if r not in pairs]
+    c_unmatched = [c for c in cand.ids if c not in matched_c]
+    contradictions = list(matching.contradictions)
+    if ref.keyed or cand.keyed:  # identities are keys: name each one's first graph node
+        first_r, first_c = _first_ids(ref), _first_ids(cand)
+        aligned = [(first_r[r], first_c[c], s) for r, c, s in aligned]
+        r_unmatched = [first_r[r] for r in r_unmatched]
+        c_unmatched = [first_c[c] for c in c_unmatched]
+        contradictions = [(first_r[r], first_c[c]) for r, c in contradictions]
+    return Alignment(tuple(aligned), tuple(r_unmatched), tuple(c_unmatched),
+                     tuple(contradictions))
 
 
-def _graph_ids(graph: GraphView, idents: list[str]) -> tuple[str, ...]:
-    """Graph node ids of identities: themselves, or each key's first node id (kept in the
-    view's memo)."""
-    if not graph.keyed:
-        return tuple(idents)
-    first = graph.memo.get("first_ids")
-    if first is None:
-        first = graph.memo["first_ids"] = {i: ids[0] for i, ids in graph.node_ids.items()}
-    return tuple(first[i] for i in idents)
+def _first_ids(graph: GraphView) -> dict[str, str]:
+    """Identity -> its first graph node id, kept in the view's memo."""
+    found = graph.memo.get("first_ids")
+    if found is None:
+        found = graph.memo["first_ids"] = {i: ids[0] for i, ids in graph.node_ids.items()}
+    return found
 
 
 def compare_with_pack(reference: ReportGraph, candidate: ReportGraph,

@@ -13,6 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from kgjudge.domain import CompareSettings
@@ -61,7 +62,7 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
     if assertion == "respect":  # the common case: identity is the node id, nothing collapses
         nodes = dict(graph.node_items())
         node_ids = {nid: (nid,) for nid in nodes}
-        assertions = {nid: _asserted(node.assertion) for nid, node in nodes.items()}
+        assertions = {nid: _ASSERTED[node.assertion] for nid, node in nodes.items()}
         edges = {(e.source, e.relation, e.target) for e in graph.edges() if e.source != e.target}
     else:
         nodes, node_ids, assertions, edges = _collapse(graph)
@@ -83,15 +84,15 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
                      graph=graph, keyed=assertion == "ignore")
 
 
-_ASSERTED: dict[str, frozenset[str]] = {}
+class _Asserted(dict[str, frozenset[str]]):
+    """frozenset({assertion}) by assertion, one shared value each (a view holds one per node)."""
+
+    def __missing__(self, assertion: str) -> frozenset[str]:
+        found = self[assertion] = frozenset((assertion,))
+        return found
 
 
-def _asserted(assertion: str) -> frozenset[str]:
-    """frozenset({assertion}), one shared value per assertion (a view holds one per node)."""
-    found = _ASSERTED.get(assertion)
-    if found is None:
-        found = _ASSERTED[assertion] = frozenset((assertion,))
-    return found
+_ASSERTED = _Asserted()
 
 
 def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str, ...]],
@@ -131,6 +132,12 @@ class Matching:
 
     def inverse(self) -> dict[str, tuple[str, float]]:
         return {c: (r, s) for r, (c, s) in self.pairs.items()}
+
+    @cached_property
+    def back(self) -> dict[str, str]:
+        """Candidate identity -> reference identity (built once: scores and diff both read it;
+        callers only read it)."""
+        return {c: r for r, (c, _) in self.pairs.items()}
 
 
 class NodeSimilarity:

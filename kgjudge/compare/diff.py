@@ -207,7 +207,7 @@ def build_diff(ref: GraphView, cand: GraphView, matching: Matching, *,
     pairs = matching.pairs
     contradicted_r = {rid for rid, _ in matching.contradictions}
     contradicted_c = {cid for _, cid in matching.contradictions}
-    back = {cid: rid for rid, (cid, _) in pairs.items()}
+    back = matching.back
     r_owned = r.owned
     missing: list[DiffItem] = []
     matched: list[DiffItem] = []

@@ -113,7 +113,7 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
         return None
     n = len(ref.ids)
     pairs = matching.pairs
-    back = {c: r for r, (c, _) in pairs.items()}
+    back = matching.back
     cand_out = cand.out
     rows, total_edges = _rows(ref)
     terms: list[float] = []
