@@ -204,18 +204,29 @@ def build_diff(ref: GraphView, cand: GraphView, matching: Matching, *,
     roots = frozenset(finding_roots)
     mods = frozenset(modifier_types)
     r, c = _Side.of(ref), _Side.of(cand)
-    pairs = matching.pairs
-    contradicted_r = {rid for rid, _ in matching.contradictions}
-    contradicted_c = {cid for _, cid in matching.contradictions}
-    back = matching.back
-    r_owned = r.owned
+    missing, matched, mismatched = _reference_items(r, c, matching, roots, mods)
+    contradicted = [_contradicted(r, c, rid, cid, roots) for rid, cid in sorted(
+        matching.contradictions, key=lambda pair: (r.position(pair[0]), pair[0]))]
+    by_kind = {"contradicted": contradicted, "missing": missing,
+               "extra": _extra_items(c, matching, roots, mods),
+               "relation_mismatch": mismatched, "matched": matched}
+    return GraphDiff(tuple(item for kind in DIFF_KINDS for item in by_kind[kind]))
+
+
+def _reference_items(r: _Side, c: _Side, matching: Matching, roots: frozenset[str],
+                     mods: frozenset[str]) -> tuple[list[DiffItem], list[DiffItem],
+                                                    list[DiffItem]]:
+    """Missing, matched and relation-mismatch items, each kind in item order (one pass over the
+    reference's nodes in that order: nothing to sort)."""
+    pairs, back = matching.pairs, matching.back
+    contradicted = {rid for rid, _ in matching.contradictions}
     missing: list[DiffItem] = []
     matched: list[DiffItem] = []
     mismatched: list[DiffItem] = []
-    for rid in r.order():  # already in item order: nothing to sort
+    for rid in r.order():
         found = pairs.get(rid)
         if found is None:
-            item = None if rid in contradicted_r else r.single("missing", rid, roots, mods)
+            item = None if rid in contradicted else r.single("missing", rid, roots, mods)
             if item is not None:
                 missing.append(item)
             continue
@@ -226,20 +237,23 @@ def build_diff(ref: GraphView, cand: GraphView, matching: Matching, *,
             detail += f" ~ {c.words(cid)} (similarity {s:g})"
         matched.append(_item("matched", node, roots, node.assertion, c_node.assertion, node.spans,
                              c_node.spans, detail, s))
-        if node.type in roots or rid not in r_owned:
+        if node.type in roots or rid not in r.owned:
             item = _mismatch(r, c, rid, cid, back, s, roots)
             if item is not None:
                 mismatched.append(item)
+    return missing, matched, mismatched
+
+
+def _extra_items(c: _Side, matching: Matching, roots: frozenset[str],
+                 mods: frozenset[str]) -> list[DiffItem]:
+    """Extra items, in item order (the few found are sorted, not the whole candidate graph)."""
+    back = matching.back
+    contradicted = {cid for _, cid in matching.contradictions}
     extra = [(c.position(cid), cid, item) for cid in c.ids
-             if cid not in back and cid not in contradicted_c
+             if cid not in back and cid not in contradicted
              and (item := c.single("extra", cid, roots, mods)) is not None]
-    extra.sort(key=_position_and_id)  # the few extra items, not the whole candidate graph
-    contradicted = [_contradicted(r, c, rid, cid, roots) for rid, cid in sorted(
-        matching.contradictions, key=lambda pair: (r.position(pair[0]), pair[0]))]
-    by_kind = {"contradicted": contradicted, "missing": missing,
-               "extra": [item for *_, item in extra],
-               "relation_mismatch": mismatched, "matched": matched}
-    return GraphDiff(tuple(item for kind in DIFF_KINDS for item in by_kind[kind]))
+    extra.sort(key=_position_and_id)
+    return [item for *_, item in extra]
 
 
 def _position_and_id(keyed: tuple[int, str, DiffItem]) -> tuple[int, str]:
