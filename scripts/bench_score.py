@@ -231,7 +231,8 @@ def peak_memory(pack, pairs) -> dict[str, int]:  # noqa: ANN001
     return found
 
 
-def memory_figures(pack, reports, pairs, large: int, seed: int) -> dict[str, object]:  # noqa: ANN001
+def memory_figures(pack, reports, pairs, large: int,  # noqa: ANN001
+                   seed: int) -> dict[str, object]:
     """Peak memory over a quarter of the pairs, all of them, and ``large`` pairs (when more),
     with the fill of each bounded cache and the memory it holds at the end: memory may grow with
     the pairs only while the caches fill, up to their sizes (sentences 20,000, documents 1,024,

@@ -2,9 +2,11 @@
 
 Graphs are first seen through an identity rule (`GraphView`): with ``assertion="respect"`` a node
 is its id ("key|assertion"); with ``"ignore"`` it is its key, so "effusion" and "no effusion"
-collapse into one node, as in ReXKG. Similarities are computed sparsely (exact keys by dictionary,
-ontology relatives from a cached index), and only nodes competing for the same partner go into
-``scipy.optimize.linear_sum_assignment``, so comparing two reports builds no |R| x |C| matrix.
+collapse into one node, as in ReXKG. Similarities are computed sparsely (each reference node
+indexed under its key and its ontology relatives' keys, kept with the view), and only nodes
+competing for the same partner go into ``scipy.optimize.linear_sum_assignment`` (unless the
+best matching among them is evidently unique), so comparing two reports builds no |R| x |C|
+matrix.
 """
 
 from __future__ import annotations
