@@ -222,15 +222,14 @@ class NodeSimilarity:
         if self._relatives is None:
             self._relatives = self._build_relatives()
         relatives, credit = self._relatives, self.settings.partial_credit
-        found: dict[str, list[tuple[str, str, str, float]]] = {}
+        found: dict[str, list[tuple[str, str, str, float]]] = defaultdict(list)
         for rid in ref.ids:
             r = ref.nodes[rid]
-            option = (rid, r.type, r.assertion, 1.0)
-            found.setdefault(r.key, []).append(option)
+            found[r.key].append((rid, r.type, r.assertion, 1.0))
             if credit > 0:  # a key is never its own relative, so each (rid, key) comes once
                 option = (rid, r.type, r.assertion, credit)
                 for key in relatives.get(r.key, ()):
-                    found.setdefault(key, []).append(option)
+                    found[key].append(option)
         return found
 
     # ------------------------------------------------------------------ embeddings (optional)
