@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from kgjudge.compare.align import GraphView, Matching
 from kgjudge.compare.model import Scores
@@ -117,7 +118,7 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
     cand_out = cand.out
     rows, total_edges = _rows(ref)
     terms: list[float] = []
-    for src, (targets, row) in rows.items():
+    for src, row in rows.items():
         b_row: set[str] = set()
         mapped = pairs.get(src)
         for rel, c_tgt in cand_out.get(mapped[0], ()) if mapped else ():
@@ -127,30 +128,25 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
             if typed and tgt in row and rel not in row[tgt]:
                 continue  # this relation is not one the reference has to that target
             b_row.add(tgt)  # any one C edge to it with a relation R has is enough
-        terms.append(len(row) * _row_score(targets, b_row, n))
+        terms.append(len(row) * _row_score(row.keys(), b_row, n))
     weighted = math.fsum(terms)
     return min(1.0, weighted / total_edges)  # one division: equal rows give exactly 1.0
 
 
-#: An adjacency row: its targets, and the relations to each target.
-Row = tuple[frozenset[str], dict[str, set[str]]]
-
-
-def _rows(graph: GraphView) -> tuple[dict[str, Row], int]:
-    """Adjacency rows {source: (targets, {target: relations})} and their entry count, kept in
-    the memo (AMS sums with fsum, so the edge set's iteration order does not matter)."""
+def _rows(graph: GraphView) -> tuple[dict[str, dict[str, set[str]]], int]:
+    """Adjacency rows {source: {target: relations}} and their entry count, kept in the memo
+    (AMS sums with fsum, so the edge set's iteration order does not matter)."""
     memo = graph.memo.setdefault("rows", {})
     found = memo.get(None)
     if found is None:
         rows: dict[str, dict[str, set[str]]] = {}
         for src, rel, tgt in graph.edges:
             rows.setdefault(src, {}).setdefault(tgt, set()).add(rel)
-        found = memo[None] = ({src: (frozenset(row), row) for src, row in rows.items()},
-                              sum(len(row) for row in rows.values()))
+        found = memo[None] = (rows, sum(len(row) for row in rows.values()))
     return found
 
 
-def _row_score(a_row: frozenset[str], b_row: set[str], n: int) -> float:
+def _row_score(a_row: AbstractSet[str], b_row: set[str], n: int) -> float:
     """1 when the rows are equal, else max(0, Pearson) with 0 for a constant row."""
     if a_row == b_row:
         return 1.0
