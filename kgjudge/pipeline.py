@@ -98,6 +98,10 @@ class Pipeline:
         """Verdicts for ``pair`` under each rubric, in rubric order."""
         return list(self.judge.judge_many(self.cases(pair, rubrics)))
 
+    def clear_cache(self) -> None:
+        """Forget the cached reference graphs and views (the counts stay)."""
+        self._references.clear()
+
     def stats(self) -> dict[str, Any]:
         return {"cached_references": len(self._references), "hits": self.cache_hits,
                 "misses": self.cache_misses}

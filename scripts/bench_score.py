@@ -13,8 +13,11 @@ another report with the same problem list), as if several models had written the
   extractor's default caches (sentences and documents; steady state);
 - kgjudge, first pass: uncached, with a new extractor (empty caches), once over all pairs;
 - the split of kgjudge's time between extraction and comparison;
+- compare alone on extracted graphs: with the diff (both views built, or the reference view
+  cached as Pipeline keeps it) and scores only;
 - peak traced memory (tracemalloc, separate untimed passes, each with a new extractor and
-  pipeline so that cache growth counts) over a quarter of the pairs and over all of them.
+  pipeline of default cache sizes so that cache growth counts) over a quarter of the pairs, all
+  of them and --memory-pairs (8,000), each with how full the bounded caches end.
 
 Run: .venv/bin/python scripts/bench_score.py [--pairs 2000] [--domain radiology] [--json]
 """
@@ -170,33 +173,84 @@ def cached_pass(pack, extractor, pairs, pipeline=None) -> float:  # noqa: ANN001
 
 
 def compare_only(pack, extractor, pairs) -> dict[str, float]:  # noqa: ANN001
-    """CPU ms per pair of compare alone on extracted graphs: with the diff and scores only."""
-    from kgjudge.compare import compare
+    """CPU ms per pair of compare alone on extracted graphs: with the diff (both views built,
+    or the reference's view cached per reference as Pipeline.compare_pair keeps it) and scores
+    only."""
+    from kgjudge.compare import compare, view
 
-    graphs = [(extractor.extract(r), extractor.extract(c)) for r, c in pairs]
+    graphs = [(r, extractor.extract(r), extractor.extract(c)) for r, c in pairs]
     options = {"lexicon": pack.lexicon, "settings": pack.compare,
                "finding_roots": pack.finding_roots}
-    out = {}
-    for name, diff in (("compare_with_diff_ms", True), ("compare_scores_only_ms", False)):
-        seconds = timed(lambda diff=diff: [compare(r, c, diff=diff, **options)
-                                           for r, c in graphs])
-        out[name] = round(seconds / len(graphs) * 1000, 3)
-    return out
+
+    def cached_views() -> None:
+        views: dict[str, object] = {}  # one view per reference text, built on first sight
+        for text, r, c in graphs:
+            ref_view = views.get(text)
+            if ref_view is None:
+                ref_view = views[text] = view(r, pack.compare.assertion)
+            compare(r, c, reference_view=ref_view, **options)
+
+    runs = {
+        "compare_with_diff_ms": lambda: [compare(r, c, **options) for _, r, c in graphs],
+        "compare_cached_view_ms": cached_views,
+        "compare_scores_only_ms": lambda: [compare(r, c, diff=False, **options)
+                                           for _, r, c in graphs],
+    }
+    return {name: round(timed(run) / len(graphs) * 1000, 3) for name, run in runs.items()}
 
 
-def peak_memory(pack, pairs) -> tuple[int, int]:  # noqa: ANN001
-    """Peak traced bytes while scoring ``pairs`` (streamed: nothing is kept per pair), from a
-    new extractor: its bounded caches fill during the pass and count."""
+def peak_memory(pack, pairs) -> dict[str, int]:  # noqa: ANN001
+    """Peak traced KiB while scoring ``pairs`` through a Pipeline (streamed: nothing is kept per
+    pair), from a new extractor and pipeline with their default cache sizes: the bounded caches
+    fill during the pass and count. Also how full each cache ends, the KiB they hold then (what
+    clearing them frees), and the KiB still kept after clearing them (spaCy's tokenizer keeps
+    every new word it meets: bounded by the vocabulary, not by the caches' sizes)."""
     from kgjudge.extract import get_extractor
+    from kgjudge.pipeline import Pipeline
 
     extractor = get_extractor(pack)
+    pipeline = Pipeline(pack, extractor=extractor)
     gc.collect()
     tracemalloc.start()
     tracemalloc.reset_peak()
-    cached_pass(pack, extractor, pairs)
+    cached_pass(pack, extractor, pairs, pipeline)
     peak = tracemalloc.get_traced_memory()[1]
+    found = {"peak_kib": peak // 1024,
+             "sentences": len(getattr(extractor, "_cache", ())),
+             "documents": len(getattr(extractor, "_documents", ())),
+             "references": pipeline.stats()["cached_references"]}
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0]
+    getattr(extractor, "clear_cache", lambda: None)()
+    pipeline.clear_cache()
+    gc.collect()
+    kept = tracemalloc.get_traced_memory()[0]
+    found["caches_kib"] = (held - kept) // 1024
+    found["kept_kib"] = kept // 1024  # what the pass left outside those caches (the tokenizer's)
     tracemalloc.stop()
-    return peak, len(getattr(extractor, "_cache", ()))
+    return found
+
+
+def memory_figures(pack, reports, pairs, large: int,  # noqa: ANN001
+                   seed: int) -> dict[str, object]:
+    """Peak memory over a quarter of the pairs, all of them, and ``large`` pairs (when more),
+    with the fill of each bounded cache and the memory it holds at the end: memory may grow with
+    the pairs only while the caches fill, up to their sizes (sentences 20,000, documents 1,024,
+    references 256 by default); the peak beyond what the caches hold should stay flat."""
+    peak_memory(pack, pairs[:20])  # discarded: one-time allocations (lazy imports) come first
+    sizes = {"quarter": pairs[: max(1, len(pairs) // 4)], "all": pairs}
+    if large > len(pairs):
+        sizes[str(large)] = make_pairs(reports, large, seed=seed)
+    out: dict[str, object] = {}
+    for name, subset in sizes.items():
+        found = peak_memory(pack, subset)
+        out[f"peak_traced_kib_{name}"] = found["peak_kib"]
+        out[f"caches_{name}"] = (f"{len(subset)} pairs: {found['sentences']} sentences, "
+                                 f"{found['documents']} documents, {found['references']} "
+                                 f"references, holding {found['caches_kib']} KiB at the end; "
+                                 f"{found['kept_kib']} KiB kept elsewhere")
+        out[f"peak_beyond_caches_kib_{name}"] = found["peak_kib"] - found["caches_kib"]
+    return out
 
 
 def main() -> int:
@@ -207,6 +261,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-pin", action="store_true", help="do not pin to one CPU core")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--memory-pairs", type=int, default=8000,
+                        help="also the peak memory over this many pairs (when more than --pairs)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     if not args.no_pin and hasattr(os, "sched_setaffinity"):
@@ -215,7 +271,8 @@ def main() -> int:
     from kgjudge.domain import load_pack
     from kgjudge.extract import get_extractor
 
-    pairs = make_pairs(load_reports(args.data), args.pairs, seed=args.seed)
+    reports = load_reports(args.data)
+    pairs = make_pairs(reports, args.pairs, seed=args.seed)
     start = time.perf_counter()
     pack = load_pack(args.domain)
     extractor = get_extractor(pack)
@@ -263,11 +320,7 @@ def main() -> int:
     }
     figures.update(compare_only(pack, extractor, pairs[:500]))
     if not args.skip_memory:
-        (quarter, q_sentences), (full, f_sentences) = (
-            peak_memory(pack, pairs[: max(1, n // 4)]), peak_memory(pack, pairs))
-        figures["peak_traced_kib_quarter"] = quarter // 1024
-        figures["peak_traced_kib_all"] = full // 1024
-        figures["cached_sentences_quarter_all"] = f"{q_sentences} / {f_sentences}"
+        figures.update(memory_figures(pack, reports, pairs, args.memory_pairs, args.seed))
     if args.json:
         print(json.dumps(figures))
     else:

@@ -101,14 +101,20 @@ def compare_views(reference: ReportGraph, candidate: ReportGraph, ref: GraphView
 
 def to_alignment(ref: GraphView, cand: GraphView, matching: Matching) -> Alignment:
     """The public Alignment, in graph node ids (an identity's first node when several collapse)."""
-    first_r, first_c = _first_ids(ref), _first_ids(cand)
-    matched_c = {c for c, _ in matching.pairs.values()}
-    return Alignment(
-        pairs=tuple((first_r[r], first_c[c], s) for r, (c, s) in sorted(matching.pairs.items())),
-        reference_unmatched=tuple(first_r[r] for r in ref.ids if r not in matching.pairs),
-        candidate_unmatched=tuple(first_c[c] for c in cand.ids if c not in matched_c),
-        contradictions=tuple((first_r[r], first_c[c]) for r, c in matching.contradictions),
-    )
+    pairs = matching.pairs
+    matched_c = {c for c, _ in pairs.values()}
+    aligned = sorted([(r, c, s) for r, (c, s) in pairs.items()])  # identities are unique
+    r_unmatched = [r for r in ref.ids if r not in pairs]
+    c_unmatched = [c for c in cand.ids if c not in matched_c]
+    contradictions = list(matching.contradictions)
+    if ref.keyed or cand.keyed:  # identities are keys: name each one's first graph node
+        first_r, first_c = _first_ids(ref), _first_ids(cand)
+        aligned = [(first_r[r], first_c[c], s) for r, c, s in aligned]
+        r_unmatched = [first_r[r] for r in r_unmatched]
+        c_unmatched = [first_c[c] for c in c_unmatched]
+        contradictions = [(first_r[r], first_c[c]) for r, c in contradictions]
+    return Alignment(tuple(aligned), tuple(r_unmatched), tuple(c_unmatched),
+                     tuple(contradictions))
 
 
 def _first_ids(graph: GraphView) -> dict[str, str]:

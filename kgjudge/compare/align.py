@@ -2,9 +2,11 @@
 
 Graphs are first seen through an identity rule (`GraphView`): with ``assertion="respect"`` a node
 is its id ("key|assertion"); with ``"ignore"`` it is its key, so "effusion" and "no effusion"
-collapse into one node, as in ReXKG. Similarities are computed sparsely (exact keys by dictionary,
-ontology relatives from a cached index), and only nodes competing for the same partner go into
-``scipy.optimize.linear_sum_assignment``, so comparing two reports builds no |R| x |C| matrix.
+collapse into one node, as in ReXKG. Similarities are computed sparsely (each reference node
+indexed under its key and its ontology relatives' keys, kept with the view), and only nodes
+competing for the same partner go into ``scipy.optimize.linear_sum_assignment`` (unless the
+best matching among them is evidently unique), so comparing two reports builds no |R| x |C|
+matrix.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from kgjudge.domain import CompareSettings
@@ -45,6 +48,8 @@ class GraphView:
     into: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Identity -> [(relation, source identity)]."""
     graph: ReportGraph | None = None
+    keyed: bool = False
+    """Identities are keys (assertion 'ignore'); else they are the graph's node ids."""
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Per-view caches of derived values (wordings, modifiers), kept with a cached view."""
 
@@ -57,29 +62,39 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
     if assertion not in ("respect", "ignore"):
         raise ValueError(f"assertion must be 'respect' or 'ignore', not {assertion!r}")
     if assertion == "respect":  # the common case: identity is the node id, nothing collapses
-        nodes = dict(_node_data(graph))
+        nodes = dict(graph.node_items())
         node_ids = {nid: (nid,) for nid in nodes}
-        assertions = {nid: frozenset((node.assertion,)) for nid, node in nodes.items()}
-        edges = {(s, rel, t) for s, rel, t in _triples(graph) if s != t}
+        assertions = {nid: _ASSERTED[node.assertion] for nid, node in nodes.items()}
+        edges = {(e.source, e.relation, e.target) for e in graph.edges() if e.source != e.target}
     else:
         nodes, node_ids, assertions, edges = _collapse(graph)
-    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    into: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    out: dict[str, list[tuple[str, str]]] = {}
+    into: dict[str, list[tuple[str, str]]] = {}
     for s, rel, t in sorted(edges):
-        out[s].append((rel, t))
-        into[t].append((rel, s))
+        found = out.get(s)
+        if found is None:
+            out[s] = [(rel, t)]
+        else:
+            found.append((rel, t))
+        found = into.get(t)
+        if found is None:
+            into[t] = [(rel, s)]
+        else:
+            found.append((rel, s))
     return GraphView(ids=tuple(sorted(nodes)), nodes=nodes, node_ids=node_ids,
-                     assertions=assertions, edges=frozenset(edges), out=dict(out),
-                     into=dict(into), graph=graph)
+                     assertions=assertions, edges=frozenset(edges), out=out, into=into,
+                     graph=graph, keyed=assertion == "ignore")
 
 
-def _node_data(graph: ReportGraph):  # noqa: ANN202 - an items() view
-    return graph.node_items()
+class _Asserted(dict[str, frozenset[str]]):
+    """frozenset({assertion}) by assertion, one shared value each (a view holds one per node)."""
+
+    def __missing__(self, assertion: str) -> frozenset[str]:
+        found = self[assertion] = frozenset((assertion,))
+        return found
 
 
-def _triples(graph: ReportGraph) -> list[tuple[str, str, str]]:
-    """(source id, relation, target id) of every edge."""
-    return [(e.source, e.relation, e.target) for e in graph.edges()]
+_ASSERTED = _Asserted()
 
 
 def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str, ...]],
@@ -87,7 +102,7 @@ def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str,
     """Nodes and edges by key, for assertion='ignore'."""
     ident: dict[str, str] = {}
     groups: dict[str, list[Node]] = defaultdict(list)
-    for nid, node in _node_data(graph):
+    for nid, node in graph.node_items():
         ident[nid] = node.key
         groups[node.key].append(node)
     nodes: dict[str, Node] = {}
@@ -99,7 +114,8 @@ def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str,
         nodes[key] = members[0]._replace(spans=spans)  # one node, every mention
         node_ids[key] = tuple(n.id for n in members)
         assertions[key] = frozenset(n.assertion for n in members)
-    edges = {(ident[s], rel, ident[t]) for s, rel, t in _triples(graph) if ident[s] != ident[t]}
+    edges = {(ident[e.source], e.relation, ident[e.target]) for e in graph.edges()
+             if ident[e.source] != ident[e.target]}
     return nodes, node_ids, assertions, edges
 
 
@@ -118,6 +134,12 @@ class Matching:
 
     def inverse(self) -> dict[str, tuple[str, float]]:
         return {c: (r, s) for r, (c, s) in self.pairs.items()}
+
+    @cached_property
+    def back(self) -> dict[str, str]:
+        """Candidate identity -> reference identity (built once: scores and diff both read it;
+        callers only read it)."""
+        return {c: r for r, (c, _) in self.pairs.items()}
 
 
 class NodeSimilarity:
@@ -168,28 +190,47 @@ class NodeSimilarity:
 
     def pairs(self, ref: GraphView, cand: GraphView) -> list[tuple[str, str, float]]:
         """Every (reference identity, candidate identity, s > 0), without an |R| x |C| loop."""
-        by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for cid in cand.ids:
-            node = cand.nodes[cid]
-            by_key[(node.type, node.key)].append(cid)
-        out: list[tuple[str, str, float]] = []
-        credit = self.settings.partial_credit
-        respect = self.respect
+        return [(rid, cid, s) for (rid, cid), s in self.best(ref, cand).items()]
+
+    def best(self, ref: GraphView, cand: GraphView) -> dict[tuple[str, str], float]:
+        """(reference identity, candidate identity) -> s > 0, for every pair with credit."""
+        targets, respect = self.targets(ref), self.respect
+        out: dict[tuple[str, str], float] = {}
+        for cid, c in cand.nodes.items():
+            options = targets.get(c.key)
+            if options is not None:
+                for rid, type_, assertion, s in options:
+                    if type_ == c.type and (not respect or assertion == c.assertion):
+                        out[(rid, cid)] = s  # one option per (rid, key): no pair comes twice
+        if self.embedder is not None:
+            for rid, cid, s in self._embedding_pairs(ref, cand):
+                if s > out.get((rid, cid), 0.0):
+                    out[(rid, cid)] = s
+        return out
+
+    def targets(self, ref: GraphView) -> dict[str, list[tuple[str, str, str, float]]]:
+        """Candidate key -> [(reference identity, type, assertion, s)]: the reference nodes that a
+        candidate node with that key matches, exactly or as an ontology relative. Kept in the
+        view's memo, so a cached reference view is indexed once for all its candidates."""
+        memo = ref.memo.setdefault("targets", {})
+        found = memo.get(self)  # keyed by this NodeSimilarity: its lexicon and settings
+        if found is None:
+            found = memo[self] = self._targets(ref)
+        return found
+
+    def _targets(self, ref: GraphView) -> dict[str, list[tuple[str, str, str, float]]]:
         if self._relatives is None:
             self._relatives = self._build_relatives()
-        relatives, nodes, c_nodes = self._relatives, ref.nodes, cand.nodes
+        relatives, credit = self._relatives, self.settings.partial_credit
+        found: dict[str, list[tuple[str, str, str, float]]] = defaultdict(list)
         for rid in ref.ids:
-            r = nodes[rid]
-            for cid in by_key.get((r.type, r.key), ()):
-                if not respect or c_nodes[cid].assertion == r.assertion:
-                    out.append((rid, cid, 1.0))
-            for key in relatives.get(r.key, ()):
-                for cid in by_key.get((r.type, key), ()):
-                    if not respect or c_nodes[cid].assertion == r.assertion:
-                        out.append((rid, cid, credit))
-        if self.embedder is not None:
-            out += self._embedding_pairs(ref, cand)
-        return out
+            r = ref.nodes[rid]
+            found[r.key].append((rid, r.type, r.assertion, 1.0))
+            if credit > 0:  # a key is never its own relative, so each (rid, key) comes once
+                option = (rid, r.type, r.assertion, credit)
+                for key in relatives.get(r.key, ()):
+                    found[key].append(option)
+        return found
 
     # ------------------------------------------------------------------ embeddings (optional)
     def _embeddable(self, r: Node, c: Node) -> bool:
@@ -232,15 +273,12 @@ def _cosine(u: Sequence[float], v: Sequence[float]) -> float:
 
 def align(ref: GraphView, cand: GraphView, similarity: NodeSimilarity) -> Matching:
     """Maximum-total-similarity one-to-one matching; pairs with s = 0 are never matched."""
-    best: dict[tuple[str, str], float] = {}
-    for rid, cid, s in similarity.pairs(ref, cand):
-        if s > best.get((rid, cid), 0.0):
-            best[(rid, cid)] = s
-    r_degree: dict[str, int] = defaultdict(int)
-    c_degree: dict[str, int] = defaultdict(int)
+    best = similarity.best(ref, cand)
+    r_degree: dict[str, int] = {}
+    c_degree: dict[str, int] = {}
     for rid, cid in best:
-        r_degree[rid] += 1
-        c_degree[cid] += 1
+        r_degree[rid] = r_degree.get(rid, 0) + 1
+        c_degree[cid] = c_degree.get(cid, 0) + 1
     pairs: dict[str, tuple[str, float]] = {}
     contested: dict[tuple[str, str], float] = {}
     for (rid, cid), s in best.items():
@@ -254,25 +292,74 @@ def align(ref: GraphView, cand: GraphView, similarity: NodeSimilarity) -> Matchi
     return Matching(pairs=pairs, contradictions=contradictions)
 
 
+#: Smallest weight gap that float rounding in the assignment solver cannot close.
+_MARGIN = 1e-9
+
+
 def _assign(contested: dict[tuple[str, str], float], ref: GraphView,
             cand: GraphView) -> dict[str, tuple[str, float]]:
-    import numpy as np
-    from scipy.optimize import linear_sum_assignment
+    """The maximum-weight matching of the contested pairs (weights carry the assertion tie-break):
+    the evident one when _dominant proves it unique, else scipy's."""
+    weights = {(rid, cid): s + (_TIE if ref.nodes[rid].assertion == cand.nodes[cid].assertion
+                                else 0.0) for (rid, cid), s in contested.items()}
+    chosen = _dominant(weights)
+    if chosen is None:
+        chosen = _solve(weights)
+    return {rid: (cid, contested[(rid, cid)]) for rid, cid in chosen}
 
-    rows = sorted({r for r, _ in contested})  # sorted: node order never changes the result
-    cols = sorted({c for _, c in contested})
+
+def _dominant(weights: dict[tuple[str, str], float]) -> list[tuple[str, str]] | None:
+    """The heaviest pairs, when they share no node, cover every row or every column, and are
+    heavier than every other pair by more than _MARGIN; else None.
+
+    Such a matching is the unique optimum: no matching has more pairs than it, and any other one
+    holds a lighter pair, so it weighs at least the gap less. Every exact solver, scipy's
+    included, then returns it; checking this costs less than building scipy's matrix, and it
+    settles most contested pairs of real reports (two relatives on each side).
+    """
+    top = max(weights.values())
+    rows: set[str] = set()
+    cols: set[str] = set()
+    all_rows: set[str] = set()
+    all_cols: set[str] = set()
+    second = 0.0
+    for (rid, cid), w in weights.items():
+        all_rows.add(rid)
+        all_cols.add(cid)
+        if w == top:
+            if rid in rows or cid in cols:
+                return None
+            rows.add(rid)
+            cols.add(cid)
+        elif w > second:
+            second = w
+    if top - second <= _MARGIN or (rows != all_rows and cols != all_cols):
+        return None
+    return [pair for pair, w in weights.items() if w == top]
+
+
+_LSA: Callable[..., Any] | None = None
+
+
+def _solve(weights: dict[tuple[str, str], float]) -> list[tuple[str, str]]:
+    """scipy's maximum-weight assignment over the pairs (absent pairs weigh 0 and are dropped)."""
+    global _LSA
+    if _LSA is None:  # imported on first use (scipy is slow to import), then kept
+        from scipy.optimize import linear_sum_assignment
+
+        _LSA = linear_sum_assignment
+    import numpy as np
+
+    rows = sorted({r for r, _ in weights})  # sorted: node order never changes the result
+    cols = sorted({c for _, c in weights})
     r_index = {r: i for i, r in enumerate(rows)}
     c_index = {c: j for j, c in enumerate(cols)}
-    weight = np.zeros((len(rows), len(cols)))
-    for (rid, cid), s in contested.items():
-        same = ref.nodes[rid].assertion == cand.nodes[cid].assertion
-        weight[r_index[rid], c_index[cid]] = s + (_TIE if same else 0.0)
-    out: dict[str, tuple[str, float]] = {}
-    for i, j in zip(*linear_sum_assignment(weight, maximize=True), strict=True):
-        s = contested.get((rows[i], cols[j]), 0.0)
-        if s > 0:
-            out[rows[i]] = (cols[j], s)
-    return out
+    matrix = np.zeros((len(rows), len(cols)))
+    for (rid, cid), w in weights.items():
+        matrix[r_index[rid], c_index[cid]] = w
+    found = _LSA(matrix, maximize=True)
+    return [(rows[i], cols[j]) for i, j in zip(found[0].tolist(), found[1].tolist(), strict=True)
+            if (rows[i], cols[j]) in weights]
 
 
 def _contradictions(ref: GraphView, cand: GraphView, pairs: dict[str, tuple[str, float]], *,
@@ -285,6 +372,8 @@ def _contradictions(ref: GraphView, cand: GraphView, pairs: dict[str, tuple[str,
     if not respect:
         return tuple(sorted((r, c) for r, (c, _) in pairs.items()
                             if not ref.assertions[r] & cand.assertions[c]))
+    if len(pairs) == len(ref.ids) or len(pairs) == len(cand.ids):
+        return ()  # no unmatched node on one side: nothing to pair by key
     matched_c = {c for c, _ in pairs.values()}
     waiting: dict[tuple[str, str], list[str]] = defaultdict(list)
     for cid in cand.ids:

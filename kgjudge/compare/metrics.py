@@ -8,7 +8,9 @@ reference, and identical empty graphs score 1.0.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from kgjudge.compare.align import GraphView, Matching
 from kgjudge.compare.model import Scores
@@ -41,7 +43,8 @@ def score(ref: GraphView, cand: GraphView, matching: Matching, *,
           finding_roots: Iterable[str] = ("observation", "device"),
           typed_ams: bool = True) -> Scores:
     """Every score of docs/metrics.md for one aligned pair of graphs."""
-    n_r, n_c = len(ref), len(cand)
+    pairs = matching.pairs
+    n_r, n_c = len(ref.ids), len(cand.ids)
     e_r, e_c = len(ref.edges), len(cand.edges)
     total = min(matching.total, float(min(n_r, n_c)))  # guards float drift in the sum
     node_p, node_r = ratio(total, n_c), ratio(total, n_r)
@@ -51,50 +54,53 @@ def score(ref: GraphView, cand: GraphView, matching: Matching, *,
     denominator = n_r + abs(n_r - n_c)
     nsc = min(1.0, total / denominator) if denominator else (1.0 if n_c == 0 else 0.0)
     roots = frozenset(finding_roots)
-    inverse = matching.inverse()
-    cand_weights = {(matching.pairs[a][0], rel, matching.pairs[b][0]): w
-                    for (a, rel, b), w in weights.items()}
+    r_incident: dict[str, list[float]] = defaultdict(list)  # node -> its matched edges' weights
+    c_incident: dict[str, list[float]] = defaultdict(list)
+    for (a, _, b), w in weights.items():  # M is one-to-one: C's matched edges are distinct too
+        r_incident[a].append(w)
+        r_incident[b].append(w)
+        c_incident[pairs[a][0]].append(w)
+        c_incident[pairs[b][0]].append(w)
     return Scores(
         node_precision=node_p, node_recall=node_r, node_f1=f1(node_p, node_r),
         edge_precision=edge_p, edge_recall=edge_r, edge_f1=f1(edge_p, edge_r),
         nsc=nsc,
         ams=ams(ref, cand, matching, typed=typed_ams),
-        scs=star_coverage(ref, {r: s for r, (_, s) in matching.pairs.items()}, weights, roots),
-        subgraph_precision=star_coverage(cand, {c: s for c, (_, s) in inverse.items()},
-                                         cand_weights, roots),
+        scs=star_coverage(ref, {r: s for r, (_, s) in pairs.items()}, r_incident, roots),
+        subgraph_precision=star_coverage(cand, {c: s for c, s in pairs.values()}, c_incident,
+                                         roots),
         contradictions=len(matching.contradictions),
         matched=total, reference_nodes=n_r, candidate_nodes=n_c,
         reference_edges=e_r, candidate_edges=e_c,
     )
 
 
-def star_coverage(graph: GraphView, node_sim: dict[str, float], weights: dict[Triple, float],
-                  roots: frozenset[str]) -> float | None:
+def star_coverage(graph: GraphView, node_sim: dict[str, float],
+                  incident: dict[str, list[float]], roots: frozenset[str]) -> float | None:
     """Mean coverage of the finding stars of ``graph`` (ReXKG-SCS from R's side); None if none.
 
     A star is a node whose type is in ``roots`` plus its incident edges in both directions;
-    coverage = (s(root) + sum of matched edge weights) / (1 + number of edges).
+    coverage = (s(root) + sum of matched edge weights) / (1 + number of edges). ``incident``
+    holds each node's matched incident edge weights (unmatched edges add 0).
     """
     coverages = []
-    for nid, incident in _stars(graph, roots):
-        covered = math.fsum([node_sim.get(nid, 0.0), *(weights.get(e, 0.0) for e in incident)])
-        coverages.append(covered / (1 + len(incident)))
+    for nid, degree in _stars(graph, roots):
+        covered = node_sim.get(nid, 0.0)
+        weights = incident.get(nid)
+        if weights is not None:
+            covered = math.fsum([covered, *weights])
+        coverages.append(covered / (1 + degree))
     return math.fsum(coverages) / len(coverages) if coverages else None
 
 
-def _stars(graph: GraphView, roots: frozenset[str]) -> list[tuple[str, list[Triple]]]:
-    """(root, incident edges) of each finding star, kept in the view's memo."""
+def _stars(graph: GraphView, roots: frozenset[str]) -> list[tuple[str, int]]:
+    """(root, number of incident edges) of each finding star, kept in the view's memo."""
     memo = graph.memo.setdefault("stars", {})
     found = memo.get(roots)
     if found is None:
-        found = []
-        for nid in graph.ids:
-            if graph.nodes[nid].type not in roots:
-                continue
-            incident = [(nid, rel, t) for rel, t in graph.out.get(nid, ())]
-            incident += [(s, rel, nid) for rel, s in graph.into.get(nid, ())]
-            found.append((nid, incident))
-        memo[roots] = found
+        nodes, out, into = graph.nodes, graph.out, graph.into
+        found = memo[roots] = [(nid, len(out.get(nid, ())) + len(into.get(nid, ())))
+                               for nid in graph.ids if nodes[nid].type in roots]
     return found
 
 
@@ -106,32 +112,30 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
     """
     if not ref.edges:
         return None
-    n = len(ref)
+    n = len(ref.ids)
     pairs = matching.pairs
-    back = {c: r for r, (c, _) in pairs.items()}
-    cand_out: dict[str, dict[str, set[str]]] = {}
-    for c_src, rel, c_tgt in cand.edges:
-        cand_out.setdefault(c_src, {}).setdefault(c_tgt, set()).add(rel)
+    back = matching.back
+    cand_out = cand.out
     rows, total_edges = _rows(ref)
     terms: list[float] = []
     for src, row in rows.items():
         b_row: set[str] = set()
         mapped = pairs.get(src)
-        for c_tgt, rels in cand_out.get(mapped[0], {}).items() if mapped else ():
+        for rel, c_tgt in cand_out.get(mapped[0], ()) if mapped else ():
             tgt = back.get(c_tgt)
             if tgt is None:
                 continue
-            if tgt in row and typed and not rels & row[tgt]:
-                continue  # the reference's edge exists in C only with another relation
-            b_row.add(tgt)
-        terms.append(len(row) * _row_score(set(row), b_row, n))
+            if typed and tgt in row and rel not in row[tgt]:
+                continue  # this relation is not one the reference has to that target
+            b_row.add(tgt)  # any one C edge to it with a relation R has is enough
+        terms.append(len(row) * _row_score(row.keys(), b_row, n))
     weighted = math.fsum(terms)
     return min(1.0, weighted / total_edges)  # one division: equal rows give exactly 1.0
 
 
 def _rows(graph: GraphView) -> tuple[dict[str, dict[str, set[str]]], int]:
     """Adjacency rows {source: {target: relations}} and their entry count, kept in the memo
-    (built in the iteration order of the edge set, as before, so sums add in the same order)."""
+    (AMS sums with fsum, so the edge set's iteration order does not matter)."""
     memo = graph.memo.setdefault("rows", {})
     found = memo.get(None)
     if found is None:
@@ -142,7 +146,7 @@ def _rows(graph: GraphView) -> tuple[dict[str, dict[str, set[str]]], int]:
     return found
 
 
-def _row_score(a_row: set[str], b_row: set[str], n: int) -> float:
+def _row_score(a_row: AbstractSet[str], b_row: set[str], n: int) -> float:
     """1 when the rows are equal, else max(0, Pearson) with 0 for a constant row."""
     if a_row == b_row:
         return 1.0
