@@ -78,13 +78,15 @@ class Pipeline:
                 self._references.popitem(last=False)
         return entry
 
-    def compare_pair(self, pair: Pair) -> Comparison:
-        """Extract both documents and compare the candidate's graph with the reference's."""
+    def compare_pair(self, pair: Pair, *, diff: bool = True) -> Comparison:
+        """Extract both documents and compare the candidate's graph with the reference's, as
+        `compare_with_pack` does (``diff=False``: scores and alignment only, an empty diff)."""
         reference, reference_view = self._reference(pair.reference, f"{pair.id}:reference")
         candidate = self.extractor.extract(pair.candidate, f"{pair.id}:candidate")
         return compare(reference, candidate, lexicon=self.pack.lexicon,
                        settings=self.pack.compare, finding_roots=self.pack.finding_roots,
-                       reference_view=reference_view)
+                       reference_view=reference_view, diff=diff,
+                       modifier_types=self.pack.relations.clause.modify_types)
 
     def cases(self, pair: Pair, rubrics: list[str] | None = None,
               comparison: Comparison | None = None) -> list[Case]:

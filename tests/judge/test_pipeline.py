@@ -89,3 +89,26 @@ def test_cli_judge_missing_file_is_input_error(tmp_path, capsys) -> None:  # noq
                  "legal"])
     err = capsys.readouterr().err
     assert code == 2 and "nope.txt does not exist" in err
+
+
+def test_compare_pair_is_compare_with_pack_and_diff_false_keeps_the_scores() -> None:
+    """Batch, review and judge compare through the Pipeline; `kgjudge score` through
+    compare_with_pack: the same pack settings (modifier types included) give the same diff."""
+    from kgjudge.compare import compare_with_pack
+
+    news = load_pack("news")
+    pipeline = Pipeline(news)
+    pairs = [Pair("a", "The company lost 300 jobs in March 2015.", "The company lost jobs."),
+             Pair("b", "Police arrested 12 people in London on Monday.",
+                  "Police arrested 12 people in Paris.")]
+    for pair in pairs:
+        direct = compare_with_pack(pipeline.reference_graph(pair.reference),
+                                   pipeline.extractor.extract(pair.candidate), news)
+        through = pipeline.compare_pair(pair)
+        assert through.diff.to_dict() == direct.diff.to_dict()
+        assert through.scores == direct.scores
+        scores_only = pipeline.compare_pair(pair, diff=False)
+        assert scores_only.scores == direct.scores and scores_only.diff.items == ()
+    # the news pack's modifier types (quantity, date) alone get no missing item
+    assert not any(i.kind == "missing" and i.type in ("quantity", "date")
+                   for p in pairs for i in pipeline.compare_pair(p).diff.items)
