@@ -308,7 +308,7 @@ def _mismatch(r: _Side, c: _Side, rid: str, cid: str, back: dict[str, str], s: f
         aspects.append(("located at ", _phrases(r, r.locations(rid)),
                         _phrases(c, [t for t, _ in c_located])))
     if {_mapped(m, back) for m in c_mods} != r_mods:
-        aspects.append(("", _words(r, r.modifiers(rid)), _words(c, c_mods)))
+        aspects.append(("", _modifiers(r, r.modifiers(rid), rid), _modifiers(c, c_mods, cid)))
     if {(rel, _mapped(t, back)) for rel, t in c_others} != r_others:
         aspects.append(("", _relations(r, r.relations(rid)[2]), _relations(c, c_others)))
     if not aspects:
@@ -335,8 +335,8 @@ def _phrases(side: _Side, idents: list[str]) -> str:
     return " and ".join(side.phrase(t) for t in idents) or "no location"
 
 
-def _words(side: _Side, idents: list[str]) -> str:
-    return " ".join(side.words(m) for m in idents) or "unqualified"
+def _modifiers(side: _Side, idents: Iterable[str], owner: str) -> str:
+    return " ".join(side.modifier_words(m, owner) for m in idents) or "unqualified"
 
 
 def _relations(side: _Side, rels: list[tuple[str, str]]) -> str:

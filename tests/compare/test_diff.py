@@ -110,3 +110,19 @@ def test_a_modifier_read_from_its_owner_mention_is_named_by_label() -> None:
     ref.add_edge(finding, "located_at", lung)
     assert compare(ref, ReportGraph()).diff.lines() == [
         "- missing: bilateral lungs hyperinflated"]
+
+
+def test_a_modifier_read_from_its_owners_words_is_named_by_its_label() -> None:
+    """'opacities in the lungs' makes the lungs bilateral from the word 'lungs' itself: the
+    mismatch line says 'bilateral', not the owner's own word again."""
+    from kgjudge.compare import compare_with_pack
+    from kgjudge.domain import load_pack
+    from kgjudge.extract import get_extractor
+
+    pack = load_pack("radiology")
+    extractor = get_extractor(pack)
+    result = compare_with_pack(extractor.extract("The lungs are clear. No effusion."),
+                               extractor.extract("Patchy opacities in the lungs. No effusion."),
+                               pack)
+    assert "~ relation mismatch: lungs: unqualified in the reference, bilateral in the candidate" \
+        in result.diff.lines()
