@@ -85,14 +85,18 @@ def _any_of(words: list[str], *, caseless: bool) -> Callable[[str], bool]:
 
 class StartWords(dict[int, int]):
     """ORTH id -> bit mask of the word tests (bit k: ``tests[k]``) the word passes, each word
-    worked out on first sight (the vocabulary is small; the tokens of a report are not)."""
+    worked out on first sight (the vocabulary is small; the tokens of a report are not). Words
+    never stop coming on a long run (numbers, typos), so past ``limit`` words it starts over."""
 
-    def __init__(self, vocab: Vocab, tests: list[WordTest]) -> None:
+    def __init__(self, vocab: Vocab, tests: list[WordTest], limit: int = 100_000) -> None:
         super().__init__()
         self.vocab = vocab
         self.tests = tests
+        self.limit = limit
 
     def __missing__(self, orth: int) -> int:
+        if len(self) >= self.limit:
+            self.clear()
         lexeme = self.vocab[orth]
         bits = sum(1 << k for k, test in enumerate(self.tests) if test(lexeme))
         self[orth] = bits

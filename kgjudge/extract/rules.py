@@ -17,6 +17,7 @@ from kgjudge.extract.pipeline import (
     build_nlp,
 )
 from kgjudge.extract.relations import RelationRules
+from kgjudge.extract.zones import VocabZones
 from kgjudge.graph import ReportGraph, Span
 
 if TYPE_CHECKING:
@@ -139,6 +140,7 @@ class RulesExtractor:
         # A pack whose phrases or open patterns run across a sentence end ("approx. 3 cm")
         # cannot be matched piece by piece: its documents are matched whole.
         self.by_piece = not _crosses_sentence_end(self.matcher, pack)
+        self._zones = VocabZones(self.nlp)
         self._cache: dict[str, tuple[bool, Part | None]] = {}
         self._documents: dict[str, ReportGraph] = {}
         self._seen: set[int] = set()
@@ -182,6 +184,7 @@ class RulesExtractor:
 
     def _graph(self, text: str) -> ReportGraph:
         if not self.cache_size or not self.by_piece:
+            self._zones.enter()
             doc = self.nlp.make_doc(text)
             return self.builder.build(doc, self.matcher.match(doc), text=text)
         parts: list[tuple[int, Part]] = []
@@ -201,6 +204,7 @@ class RulesExtractor:
         """(whether the piece ends a sentence, its part or None without nodes), cached."""
         found = self._cache.get(text)
         if found is None:
+            self._zones.enter()
             doc = self.nlp.make_doc(text)
             part = self.builder.part(doc, self.matcher.match(doc))
             found = (len(doc) > 0 and doc[-1].orth in self._ends, part if part[0] else None)

@@ -1,0 +1,36 @@
+"""Long runs keep spaCy's vocabulary bounded: new words are read inside rotating memory zones."""
+
+from kgjudge.extract import get_extractor
+from kgjudge.extract.guards import StartWords
+from kgjudge.extract.zones import VocabZones
+
+
+def _reports(n: int) -> list[str]:
+    # every report brings words never seen before (as numbers, dates and typos do)
+    return [f"Small left pleural effusion qzx{i}. No pneumothorax since {i}/{i + 1}."
+            for i in range(n)]
+
+
+def test_words_first_seen_in_a_zone_are_freed_and_graphs_do_not_change(pack) -> None:  # noqa: ANN001
+    zoned = get_extractor(pack, "rules", document_cache_size=0)
+    zoned._zones = VocabZones(zoned.nlp, warm=20, span=50)
+    plain = get_extractor(pack, "rules", document_cache_size=0)
+    plain._zones = VocabZones(plain.nlp, span=0)  # never a zone
+    texts = _reports(600)
+    before = (len(zoned.nlp.vocab.strings), len(plain.nlp.vocab.strings))
+    for text in texts:
+        assert zoned.extract(text).to_json() == plain.extract(text).to_json()
+    zoned_growth = len(zoned.nlp.vocab.strings) - before[0]
+    plain_growth = len(plain.nlp.vocab.strings) - before[1]
+    assert plain_growth >= 600  # every report left its new words behind
+    assert zoned_growth <= 20 * 4 + 50 * 4  # the warm-up's words and one open zone's at most
+    zoned._zones.close()
+    assert len(zoned.nlp.vocab.strings) - before[0] <= 20 * 4
+
+
+def test_start_words_start_over_past_their_limit(rules) -> None:  # noqa: ANN001
+    vocab = rules.nlp.vocab
+    words = StartWords(vocab, [lambda lexeme: lexeme.like_num], limit=3)
+    orths = [vocab.strings.add(w) for w in ("1", "a", "2", "b", "3")]
+    assert [words[o] for o in orths] == [1, 0, 1, 0, 1]
+    assert len(words) <= 3
