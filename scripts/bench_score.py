@@ -20,7 +20,7 @@ another report with the same problem list), as if several models had written the
   cached as Pipeline keeps it) and scores only;
 - peak traced memory (tracemalloc, separate untimed passes, each with a new extractor and
   pipeline of default cache sizes so that cache growth counts) over a quarter of the pairs, all
-  of them and --memory-pairs (8,000), each with how full the bounded caches end.
+  of them and --memory-pairs (15,000), each with how full the bounded caches end.
 
 Run: .venv/bin/python scripts/bench_score.py [--pairs 2000] [--domain radiology] [--json]
 """
@@ -267,7 +267,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-pin", action="store_true", help="do not pin to one CPU core")
     parser.add_argument("--skip-memory", action="store_true")
-    parser.add_argument("--memory-pairs", type=int, default=8000,
+    parser.add_argument("--memory-pairs", type=int, default=15000,
                         help="also the peak memory over this many pairs (when more than --pairs)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
