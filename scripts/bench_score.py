@@ -12,7 +12,8 @@ another report with the same problem list), as if several models had written the
   before (its piece cache is warm, as in a scorer that has been running on one source);
 - kgjudge, reference cache: Pipeline.compare_pair, which extracts each reference once, with the
   extractor's default caches (pieces and documents; steady state);
-- kgjudge, first pass: no reference cache, a new extractor (empty caches), once over all pairs;
+- kgjudge, first pass: a new extractor (empty caches), once over all pairs, without and with
+  the reference cache (a new Pipeline); best of --rounds;
 - each of these with the readable diff (what the judge and the review UI read) and with the
   scores alone (what ROUGE-L gives: ``compare(..., diff=False)``);
 - the split of kgjudge's time between extraction and comparison;
@@ -38,6 +39,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 DATA = Path("/work/shared/data/iu-xray/indiana_reports.csv")
@@ -266,6 +268,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-pin", action="store_true", help="do not pin to one CPU core")
+    parser.add_argument("--rounds", type=int, default=3, help="first passes: best of this many")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--memory-pairs", type=int, default=15000,
                         help="also the peak memory over this many pairs (when more than --pairs)")
@@ -287,18 +290,30 @@ def main() -> int:
     except TypeError:  # an extractor from before the document cache (to measure a baseline)
         plain = get_extractor(pack)
     setup = time.perf_counter() - start
-    # warm up both sides (lazy imports, matcher caches, the similarity index)
-    rouge_pass(pairs[:20])
-    uncached_pass(pack, get_extractor(pack), pairs[:20])
-    # first pass: new extractors (empty caches), each pair once, before anything else
-    cold_s = timed(lambda: uncached_pass(pack, get_extractor(pack), pairs))
-    cold_scores_s = timed(lambda: uncached_pass(pack, get_extractor(pack), pairs, diff=False))
+    # warm up the process and both sides (lazy imports, allocator arenas, the similarity
+    # index): a whole throwaway pass each, so that the first timed pass pays none of it
+    rouge_pass(pairs)
+    uncached_pass(pack, get_extractor(pack), pairs)
+    # first pass: new extractors (empty caches), each pair once; best of --rounds, each round
+    # with a new extractor built before it (building one is setup, reported as setup_s)
+    from kgjudge.pipeline import Pipeline
+
+    def first_pass(cached: bool, diff: bool) -> float:
+        best = float("inf")
+        for _ in range(args.rounds):
+            fresh = get_extractor(pack)
+            pipeline = Pipeline(pack, extractor=fresh) if cached else None
+            best = min(best, timed(partial(cached_pass, pack, fresh, pairs, pipeline, diff=diff)
+                                   if cached else
+                                   partial(uncached_pass, pack, fresh, pairs, diff=diff)))
+        return best
+
+    cold_s, cold_scores_s = first_pass(False, True), first_pass(False, False)
+    cold_cached_s, cold_cached_scores_s = first_pass(True, True), first_pass(True, False)
     # steady state: the extractors have seen every report once (warm piece caches), as a
     # scorer that has been running on the same source's reports
     uncached_pass(pack, plain, pairs)
     cached_pass(pack, extractor, pairs)
-
-    from kgjudge.pipeline import Pipeline
 
     n = len(pairs)
     clock = {"extract": 0.0, "compare": 0.0}
@@ -317,15 +332,17 @@ def main() -> int:
                                   "rouge_l_pairs_per_s": round(n / rouge_s, 1)}
     for name, seconds in (("steady", cpu["uncached"]), ("steady_scores", cpu["uncached_scores"]),
                           ("cached", cpu["cached"]), ("cached_scores", cpu["cached_scores"]),
-                          ("first_pass", cold_s), ("first_pass_scores", cold_scores_s)):
+                          ("first_pass", cold_s), ("first_pass_scores", cold_scores_s),
+                          ("first_pass_cached", cold_cached_s),
+                          ("first_pass_cached_scores", cold_cached_scores_s)):
         figures[f"kgjudge_{name}_pairs_per_s"] = round(n / seconds, 1)
         figures[f"ratio_{name}_vs_rouge"] = round(rouge_s / seconds, 3)
     figures.update({
         "extract_ms_per_document": round(clock["extract"] / (2 * n) * 1000, 3),
         "compare_ms_per_pair": round(clock["compare"] / n * 1000, 3),
         "rouge_ms_per_pair": round(rouge_s / n * 1000, 3),
-        "timing": "CPU time of this process, methods interleaved in 10 chunks (first pass: "
-                  "once each, before them)",
+        "timing": "CPU time of this process, methods interleaved in 10 chunks (first passes: "
+                  f"best of {args.rounds}, each with a new extractor, before them)",
         "wall_s": round(wall, 1),
     })
     figures.update(compare_only(pack, extractor, pairs[:500]))
