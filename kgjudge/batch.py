@@ -38,6 +38,7 @@ from kgjudge.processor import (
     load_processor,
     remember_pack,
 )
+from kgjudge.runtime import tune_for_long_runs
 from kgjudge.store import CaseBlobs, Store, config_hash
 
 __all__ = ["BatchReport", "BatchSettings", "Outcome", "PipelineProcessor", "Processor",
@@ -153,6 +154,7 @@ _WORKER: tuple[Processor, list[str], BatchSettings] | None = None
 def _init_worker(settings: BatchSettings, rubrics: list[str]) -> None:
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    tune_for_long_runs()  # a spawned worker does not inherit the CLI's setting
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _WORKER = (load_processor(settings), rubrics, settings)
 

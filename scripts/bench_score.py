@@ -279,7 +279,9 @@ def main() -> int:
 
     from kgjudge.domain import load_pack
     from kgjudge.extract import get_extractor
+    from kgjudge.runtime import tune_for_long_runs
 
+    tune_for_long_runs()  # as the kgjudge CLI and batch workers run (for both methods)
     reports = load_reports(args.data)
     pairs = make_pairs(reports, args.pairs, seed=args.seed)
     start = time.perf_counter()

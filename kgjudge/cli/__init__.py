@@ -13,6 +13,7 @@ import sys
 
 from kgjudge import __version__
 from kgjudge.errors import KgJudgeError
+from kgjudge.runtime import tune_for_long_runs
 
 #: Subcommand name -> module under kgjudge.cli, in the order `--help` lists them.
 COMMANDS = {
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    tune_for_long_runs()
     if args.command is None:
         args = parser.parse_args(["review", *(argv or [])]) if "review" in _registered(parser) \
             else parser.parse_args(["--help"])
