@@ -207,7 +207,7 @@ def compare_only(pack, extractor, pairs) -> dict[str, float]:  # noqa: ANN001
     return {name: round(timed(run) / len(graphs) * 1000, 3) for name, run in runs.items()}
 
 
-def peak_memory(pack, pairs) -> dict[str, int]:  # noqa: ANN001
+def peak_memory(pack, pairs, options: dict | None = None) -> dict[str, int]:  # noqa: ANN001
     """Peak traced KiB while scoring ``pairs`` through a Pipeline (streamed: nothing is kept per
     pair), from a new extractor and pipeline with their default cache sizes: the bounded caches
     fill during the pass and count. Also how full each cache ends, the KiB they hold then (what
@@ -216,7 +216,7 @@ def peak_memory(pack, pairs) -> dict[str, int]:  # noqa: ANN001
     from kgjudge.extract import get_extractor
     from kgjudge.pipeline import Pipeline
 
-    extractor = get_extractor(pack)
+    extractor = get_extractor(pack, **(options or {}))
     pipeline = Pipeline(pack, extractor=extractor)
     gc.collect()
     tracemalloc.start()
@@ -239,8 +239,8 @@ def peak_memory(pack, pairs) -> dict[str, int]:  # noqa: ANN001
     return found
 
 
-def memory_figures(pack, reports, pairs, large: int,  # noqa: ANN001
-                   seed: int) -> dict[str, object]:
+def memory_figures(pack, reports, pairs, large: int, seed: int,  # noqa: ANN001
+                   options: dict | None = None) -> dict[str, object]:
     """Peak memory over a quarter of the pairs, all of them, and ``large`` pairs (when more),
     with the fill of each bounded cache and the memory it holds at the end: memory may grow with
     the pairs only while the caches fill, up to their sizes (sentences 20,000, documents 1,024,
@@ -251,7 +251,7 @@ def memory_figures(pack, reports, pairs, large: int,  # noqa: ANN001
         sizes[str(large)] = make_pairs(reports, large, seed=seed)
     out: dict[str, object] = {}
     for name, subset in sizes.items():
-        found = peak_memory(pack, subset)
+        found = peak_memory(pack, subset, options)
         out[f"peak_traced_kib_{name}"] = found["peak_kib"]
         out[f"caches_{name}"] = (f"{len(subset)} pairs: {found['sentences']} sentences, "
                                  f"{found['documents']} documents, {found['references']} "
@@ -272,6 +272,13 @@ def main() -> int:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--memory-pairs", type=int, default=15000,
                         help="also the peak memory over this many pairs (when more than --pairs)")
+    parser.add_argument("--memory-cache-size", type=int, default=0,
+                        help="pieces the extractor keeps in the memory passes (default: its "
+                             "default, 20,000); a small one shows memory once the caches are "
+                             "full")
+    parser.add_argument("--memory-document-cache-size", type=int, default=0,
+                        help="documents the extractor keeps in the memory passes (default: "
+                             "its default, 1,024)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     if not args.no_pin and hasattr(os, "sched_setaffinity"):
@@ -349,7 +356,11 @@ def main() -> int:
     })
     figures.update(compare_only(pack, extractor, pairs[:500]))
     if not args.skip_memory:
-        figures.update(memory_figures(pack, reports, pairs, args.memory_pairs, args.seed))
+        options = {name: size for name, size in (
+            ("cache_size", args.memory_cache_size),
+            ("document_cache_size", args.memory_document_cache_size)) if size}
+        figures.update(memory_figures(pack, reports, pairs, args.memory_pairs, args.seed,
+                                      options))
     if args.json:
         print(json.dumps(figures))
     else:
