@@ -89,29 +89,6 @@ def test_edges_come_in_node_order_then_insertion_order() -> None:
     assert [e.source for e in copy.in_edges(c)] == [a, b]
 
 
-def _longest_first_by_token_sets(spans):  # noqa: ANN001, ANN202 - the plain algorithm
-    chosen, taken = [], set()
-    for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
-        if not taken.intersection(range(span[0], span[1])):
-            taken.update(range(span[0], span[1]))
-            chosen.append(span)
-    return sorted(chosen, key=lambda s: s[0])
-
-
-def test_longest_first_fast_path_keeps_the_plain_result() -> None:
-    import random
-
-    from kgjudge.extract.pipeline import longest_first
-
-    rng = random.Random(0)
-    for _ in range(3000):
-        spans = []
-        for i in range(rng.randrange(0, 8)):
-            start = rng.randrange(0, 12)
-            spans.append((start, start + rng.randrange(1, 4), i))
-        assert longest_first(iter(spans)) == _longest_first_by_token_sets(spans)
-
-
 def test_a_phrase_across_a_sentence_end_turns_pieces_off(tmp_path) -> None:  # noqa: ANN001
     """"approx. 3 cm" as one label: a match runs over the '.', so documents are matched whole."""
     import shutil
