@@ -46,10 +46,10 @@ def _timed_part(run: Callable[[], None]) -> float:
 
 def pieces(text: str) -> list[str]:
     """The pieces the rules extractor caches (whole sentences)."""
-    from kgjudge.extract.rules import _PIECE_END
+    from kgjudge.extract.rules import piece_ends
 
     out, start = [], 0
-    for cut in [*(m.end() for m in _PIECE_END.finditer(text)), len(text)]:
+    for cut in piece_ends(text):
         if cut > start:
             out.append(text[start:cut])
             start = cut

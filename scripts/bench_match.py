@@ -21,17 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_extract import DEFAULT_REPORTS, best_time, report_texts  # noqa: E402
+from bench_extract import DEFAULT_REPORTS, best_time, pieces, report_texts  # noqa: E402
 
 
-def sentence_texts(extractor, texts: list[str]) -> list[str]:  # noqa: ANN001
-    """Each distinct sentence of ``texts``, in first-seen order, cut as the extractor cuts."""
-    seen: dict[str, None] = {}
-    for doc in extractor.nlp.tokenizer.pipe(texts):
-        orth = [t.orth for t in doc]
-        for a, b in extractor._cuts(orth):
-            seen.setdefault(doc[a:b].text, None)
-    return list(seen)
+def sentence_texts(texts: list[str]) -> list[str]:
+    """Each distinct piece (sentence) of ``texts``, in first-seen order, cut as the extractor
+    cuts."""
+    return list(dict.fromkeys(p for text in texts for p in pieces(text)))
 
 
 def stages(extractor, texts: list[str], rounds: int) -> dict[str, float]:  # noqa: ANN001
@@ -78,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     extractor = get_extractor(load_pack(args.domain), "rules")
     texts = report_texts(args.reports)[: args.limit]
     if args.unit == "sentence":
-        texts = sentence_texts(extractor, texts)
+        texts = sentence_texts(texts)
     times = stages(extractor, texts, args.rounds)
     n, base = len(texts), times["tokenizer (make_doc)"]
     print(f"{n} {args.unit}s, best of {args.rounds} rounds, one process, CPU time")

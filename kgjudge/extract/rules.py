@@ -37,6 +37,11 @@ Part = tuple[tuple[tuple[str, str, str, str, Span, bool, bool, bool], ...],
 _PIECE_END = re.compile(r"[.!?](?: |(?=\s))")
 
 
+def piece_ends(text: str) -> list[int]:
+    """Where the pieces of ``text`` may end (character offsets, the last one ``len(text)``)."""
+    return [*(m.end() for m in _PIECE_END.finditer(text)), len(text)]
+
+
 class GraphBuilder:
     """Shared back half of the spaCy-based extractors: assertions, relations, the graph."""
 
@@ -191,7 +196,7 @@ class RulesExtractor:
             return self.builder.build(doc, self.matcher.match(doc), text=text)
         parts: list[tuple[int, Part]] = []
         start = 0
-        for cut in [*(m.end() for m in _PIECE_END.finditer(text)), len(text)]:
+        for cut in piece_ends(text):
             if cut == start:
                 continue
             closed, part = self._piece(text[start:cut])
