@@ -99,7 +99,7 @@ def test_sentence_cache_changes_nothing(rules, uncached, batch: list[str]) -> No
 #: Text between sentences and awkward sentence ends: pieces are cut after . ! ? and whitespace,
 #: so every kind of whitespace and every mark that is not a sentence end must still give the
 #: whole-document graph.
-SEPARATORS = [" ", "  ", "\n", "\n\n", " \n", "\t", ""]
+SEPARATORS = [" ", "  ", "\n", "\n\n", " \n", "\t", "", "\r\n", "\u00a0", " \u00a0", "\u2028", "\x0b", "\x1c"]
 AWKWARD = ["Dr. Smith noted effusion.", "approx. 3 cm effusion.", "e.g. pneumonia.",
            "effusion...", "No effusion?!", "1. No pneumothorax.", "LLL opacity.(",
            "No pleural effusion.\"", "Small effusion . ."]
