@@ -14,6 +14,8 @@ another report with the same problem list), as if several models had written the
   extractor's default caches (pieces and documents; steady state);
 - kgjudge, first pass: a new extractor (empty caches), once over all pairs, without and with
   the reference cache (a new Pipeline); best of --rounds;
+- kgjudge, known source: no reference cache, an extractor that has read as many other pairs
+  (other references) from the same reports before meeting these once each;
 - each of these with the readable diff (what the judge and the review UI read) and with the
   scores alone (what ROUGE-L gives: ``compare(..., diff=False)``);
 - the split of kgjudge's time between extraction and comparison;
@@ -323,6 +325,13 @@ def main() -> int:
     # scorer that has been running on the same source's reports
     uncached_pass(pack, plain, pairs)
     cached_pass(pack, extractor, pairs)
+    # a known source: extractors that have read as many *other* pairs (other references) of the
+    # same reports, then meet these pairs once each
+    others = make_pairs(reports, 2 * len(pairs), seed=args.seed)[len(pairs):]
+    known = get_extractor(pack, document_cache_size=0)
+    known_scores = get_extractor(pack, document_cache_size=0)
+    uncached_pass(pack, known, others)
+    uncached_pass(pack, known_scores, others)
 
     n = len(pairs)
     clock = {"extract": 0.0, "compare": 0.0}
@@ -334,6 +343,8 @@ def main() -> int:
         "uncached_scores": lambda chunk: uncached_pass(pack, plain, chunk, diff=False),
         "cached": lambda chunk: cached_pass(pack, extractor, chunk, pipeline),
         "cached_scores": lambda chunk: cached_pass(pack, extractor, chunk, pipeline, diff=False),
+        "known": lambda chunk: uncached_pass(pack, known, chunk),
+        "known_scores": lambda chunk: uncached_pass(pack, known_scores, chunk, diff=False),
     }, pairs)
     wall = time.perf_counter() - wall
     rouge_s = cpu["rouge"]
@@ -341,6 +352,8 @@ def main() -> int:
                                   "rouge_l_pairs_per_s": round(n / rouge_s, 1)}
     for name, seconds in (("steady", cpu["uncached"]), ("steady_scores", cpu["uncached_scores"]),
                           ("cached", cpu["cached"]), ("cached_scores", cpu["cached_scores"]),
+                          ("known_source", cpu["known"]),
+                          ("known_source_scores", cpu["known_scores"]),
                           ("first_pass", cold_s), ("first_pass_scores", cold_scores_s),
                           ("first_pass_cached", cold_cached_s),
                           ("first_pass_cached_scores", cold_cached_scores_s)):
