@@ -234,7 +234,10 @@ def _crosses_sentence_end(matcher: PackMatcher, pack: DomainPack) -> bool:
     phrases += [p for t in pack.context.triggers for p in t.phrases]
     phrases += [p for rule in pack.relations.phrases for p in rule.phrases]
     phrases += list(pack.context.terminators)
-    for doc in nlp.tokenizer.pipe(p for p in map(normalise, phrases) if p):
+    # only a phrase holding an end's character can hold an end token: tokenise just those
+    end_chars = set("".join(SENTENCE_ENDS))
+    marked = (p for p in map(normalise, phrases) if p and not end_chars.isdisjoint(p))
+    for doc in nlp.tokenizer.pipe(marked):
         if any(t.text in SENTENCE_ENDS for t in doc[:-1]):
             return True
     ends = [Doc(nlp.vocab, words=[end]) for end in SENTENCE_ENDS]
