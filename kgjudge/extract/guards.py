@@ -93,11 +93,17 @@ class StartWords(dict[int, int]):
         self.vocab = vocab
         self.tests = tests
         self.limit = limit
+        self.plain: set[int] = set()
+        """The words seen that pass no test: a sentence made of them only (most) is told by
+        one set operation, ``plain.issuperset(orths)``, not a look-up per word."""
 
     def __missing__(self, orth: int) -> int:
         if len(self) >= self.limit:
             self.clear()
+            self.plain.clear()
         lexeme = self.vocab[orth]
         bits = sum(1 << k for k, test in enumerate(self.tests) if test(lexeme))
         self[orth] = bits
+        if not bits:
+            self.plain.add(orth)
         return bits

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kgjudge.extract.guards import StartWords, WordTest, first_token_test
-from kgjudge.extract.spans import START, inside, longest_first
+from kgjudge.extract.spans import inside, longest_first
 from kgjudge.ontology import normalise
 
 if TYPE_CHECKING:
@@ -233,6 +233,9 @@ class PackMatcher:
 
     def match(self, doc: Doc) -> DocMatches:
         """Every mention, trigger, terminator, clause break and relation phrase in ``doc``."""
+        # The PhraseMatcher reports matches sorted by (start, end) (it walks the tokens in
+        # order, each match from its start token outwards; tests/extract hold it to that), so
+        # every list below is built sorted by start and none needs a sort.
         matches = self.phrase(doc)
         entities: list[Mention] = []
         triggers: list[tuple[int, int, Any]] = []  # TriggerHits, and (start, end, None) stops
@@ -251,7 +254,7 @@ class PackMatcher:
             elif what == _TRIGGER:
                 triggers.append(_new(TriggerHit, (start, end, *value)))
             elif what == _PHRASE:
-                phrases.append(PhraseHit(start, end, value))
+                phrases.append(_new(PhraseHit, (start, end, value)))
             else:
                 terminate, clause_break, sentence, conj, alt = value
                 if terminate:
@@ -265,21 +268,26 @@ class PackMatcher:
                 if alt:
                     alternatives.append(start)
         sentences = _sentences(ends, len(doc))
-        if self._has_open or self.guarded:
-            entities.extend(self._open_mentions(doc, sentences))
+        if self.guarded or self._has_open:
+            found = self._open_mentions(doc, sentences)
+            if found:  # rare (a number, a vertebra): they go among the sorted phrase matches
+                entities = longest_first(entities + found)
+            else:
+                entities = longest_first(entities, ordered=True)
+        else:
+            entities = longest_first(entities, ordered=True)
+        if not triggers:  # most sentences
+            return DocMatches(entities, [], [], breaks, conjunctions, alternatives, phrases,
+                              sentences)
         hits: list[TriggerHit] = []
         stops: list[int] = []
-        for hit in longest_first(triggers) if len(triggers) > 1 else triggers:
+        for hit in longest_first(triggers, ordered=True) if len(triggers) > 1 else triggers:
             if hit[2] is None:
                 stops.append(hit[0])
             else:
                 hits.append(hit)  # type: ignore[arg-type]
-        breaks.sort()
-        conjunctions.sort()
-        alternatives.sort()
-        phrases.sort(key=START)
-        return DocMatches(longest_first(entities), hits, stops, breaks,
-                          conjunctions, alternatives, phrases, sentences)
+        return DocMatches(entities, hits, stops, breaks, conjunctions, alternatives, phrases,
+                          sentences)
 
     def _case_ok(self, doc: Doc, start: int, end: int) -> bool:
         """Abbreviations written in capitals ('RV', 'IJ') only match in capitals."""
@@ -314,9 +322,11 @@ class PackMatcher:
             return found
         # a Token per token costs less than to_array's array up to about 16 tokens
         orths = [t.orth for t in doc] if len(doc) <= 16 else doc.to_array(self._orth).tolist()
+        if self._start_words.plain.issuperset(orths):
+            return found  # the common case: no word here can start a guarded pattern
         flags = list(map(self._start_words.__getitem__, orths))
         if not any(flags):
-            return found  # the common case: no word here can start a guarded pattern
+            return found  # words seen for the first time, none a start word
         flagged = [(i, bits) for i, bits in enumerate(flags) if bits and inside(ranges, i)]
         for bit, (_, matcher) in enumerate(self.guarded):
             starts = [(i, i + 1) for i, bits in flagged if bits >> bit & 1]

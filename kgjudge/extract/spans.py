@@ -12,21 +12,27 @@ START = itemgetter(0)
 """Sort key: a span's start."""
 
 
-def longest_first(spans: Iterable[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+def longest_first(spans: Iterable[tuple[int, int, Any]], *, ordered: bool = False
+                  ) -> list[tuple[int, int, Any]]:
     """Non-overlapping spans, longest first then leftmost (spaCy's filter_spans on tuples).
 
     Spans are taken in runs that overlap (a span overlapping nothing is a run of its own, the
-    common case): what is kept in one run never depends on another run.
+    common case): what is kept in one run never depends on another run. ``ordered``: the spans
+    are sorted by start already (a list), so they need no sort.
     """
     chosen: list[tuple[int, int, Any]] = []
     run: list[tuple[int, int, Any]] = []
     end = 0
-    for span in sorted(spans, key=START):
-        if span[0] >= end and run:
-            chosen += run if len(run) == 1 else _longest_of(run)
-            run = []
-        run.append(span)
-        end = max(end, span[1])
+    for span in spans if ordered else sorted(spans, key=START):
+        if span[0] >= end:
+            if run:
+                chosen += run if len(run) == 1 else _longest_of(run)
+            run = [span]
+            end = span[1]
+        else:
+            run.append(span)
+            if span[1] > end:
+                end = span[1]
     if run:
         chosen += run if len(run) == 1 else _longest_of(run)
     return chosen

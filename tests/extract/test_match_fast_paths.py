@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from kgjudge.domain import load_pack
 from kgjudge.extract import get_extractor
 from kgjudge.extract.context import Scope, assert_mentions
-from kgjudge.extract.guards import first_token_test
+from kgjudge.extract.guards import StartWords, first_token_test
 from kgjudge.extract.pipeline import (
     DocMatches,
     Mention,
@@ -60,6 +60,23 @@ spans = st.lists(st.tuples(st.integers(0, 15), st.integers(1, 5), st.integers(0,
 @given(spans=spans)
 def test_longest_first_in_overlapping_runs_is_the_global_greedy_choice(spans) -> None:  # noqa: ANN001
     assert longest_first(iter(spans)) == _plain_longest_first(spans)
+    ordered = sorted(spans, key=lambda s: s[0])  # the no-sort path, on spans sorted by start
+    assert longest_first(ordered, ordered=True) == _plain_longest_first(spans)
+
+
+@SETTINGS
+@given(text=word_texts)
+def test_phrase_matches_come_sorted_by_start_then_end(radiology, text: str) -> None:  # noqa: ANN001
+    """PackMatcher.match builds its lists in the PhraseMatcher's order and sorts none of them."""
+    matches = radiology.matcher.phrase(radiology.nlp.make_doc(f"No left {text} effusion or"))
+    spans = [(start, end) for _, start, end in matches]
+    assert spans == sorted(spans)
+    found = radiology.matcher.match(radiology.nlp.make_doc(f"No left {text} effusion or"))
+    for name in ("breaks", "conjunctions", "alternatives", "terminators"):
+        assert getattr(found, name) == sorted(getattr(found, name))
+    for name in ("mentions", "triggers", "phrases"):
+        starts = [hit.start for hit in getattr(found, name)]
+        assert starts == sorted(starts)
 
 
 def test_first_token_tests_have_no_shortcut_for_optional_or_negated_tokens() -> None:
@@ -84,6 +101,18 @@ def test_guarded_matchers_find_every_open_match(radiology, text: str) -> None:  
     doc = radiology.nlp.make_doc(text)
     found = radiology.matcher._open_mentions(doc, [(0, len(doc))] if len(doc) else [])
     assert sorted((m.start, m.end) for m in found) == _reference_open(radiology, doc)
+    # the second time, every word is known: a sentence of plain words is told by a set test
+    again = radiology.matcher._open_mentions(doc, [(0, len(doc))] if len(doc) else [])
+    assert again == found
+
+
+def test_start_words_keep_the_plain_words_apart(rules) -> None:  # noqa: ANN001
+    vocab = rules.nlp.vocab
+    words = StartWords(vocab, [lambda lexeme: lexeme.like_num], limit=3)
+    orths = [vocab.strings.add(w) for w in ("1", "a", "b", "2")]
+    assert [words[o] for o in orths] == [1, 0, 0, 1]
+    assert words.plain.issubset(words) and orths[0] not in words.plain
+    assert len(words) <= 3 and words.plain.issubset(words)  # it started over past its limit
 
 
 @SETTINGS
