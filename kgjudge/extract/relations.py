@@ -21,6 +21,7 @@ from kgjudge.domain import DomainPack
 from kgjudge.extract.pipeline import DocMatches, Mention
 
 _SIDES = ("left", "right", "bilateral")
+_new = tuple.__new__  # NamedTuple._make without its Python call
 
 
 class Relation(NamedTuple):
@@ -53,17 +54,22 @@ class RelationRules:
     def find(self, mentions: list[Mention], found: DocMatches) -> Iterator[Relation]:
         """Every relation among ``mentions`` (sorted by start) of one document."""
         out: list[Relation] = []
-        if len(mentions) < 2:
+        n = len(mentions)
+        if n < 2:
             return iter(out)  # a relation joins two mentions
         cuts: list[int] = []  # worked out for the first sentence of several clauses
-        starts = [m.start for m in mentions]
+        starts: list[int] = []  # for a document of several sentences
         for s_start, s_end in found.sentences:
-            lo = bisect_left(starts, s_start)
-            hi = bisect_left(starts, s_end)
-            if hi - lo < 2:
-                continue  # no two mentions: no relation in this sentence
+            if s_start <= mentions[0].start and mentions[-1].start < s_end:
+                lo, hi = 0, n  # a sentence matched on its own: every mention is in it
+            else:
+                starts = starts or [m.start for m in mentions]
+                lo = bisect_left(starts, s_start)
+                hi = bisect_left(starts, s_end)
+                if hi - lo < 2:
+                    continue  # no two mentions: no relation in this sentence
             sentence = range(lo, hi)
-            if self._one_clause(starts[lo], starts[hi - 1], found):
+            if self._one_clause(mentions[lo].start, mentions[hi - 1].start, found):
                 clauses = [list(sentence)]  # most sentences: no need for the cuts
             else:
                 cuts = cuts or self._cuts(found)
@@ -91,17 +97,21 @@ class RelationRules:
         """No cut between the mentions starting at tokens ``first`` and ``last`` (a mention's
         clause is the number of cuts before it)."""
         breaks = found.breaks
-        if bisect_left(breaks, first) != bisect_left(breaks, last):
+        if breaks and bisect_left(breaks, first) != bisect_left(breaks, last):
             return False
         cutting = self._cutting
-        return not any(first <= p.start < last and cutting[p.index] for p in found.phrases)
+        for start, _, index in found.phrases:
+            if first <= start < last and cutting[index]:
+                return False
+        return True
 
     # ------------------------------------------------------------------ modify
     def _modify(self, clause: list[int], mentions: list[Mention], alternatives: list[int],
                 out: list[Relation]) -> None:
+        modify_types = self.modify_types
         for pos, i in enumerate(clause):
             m = mentions[i]
-            if m.type not in self.modify_types:
+            if m.type not in modify_types:
                 continue
             j = self._head(m, clause[pos + 1:], mentions, forward=True)
             forward = j is not None
@@ -114,15 +124,16 @@ class RelationRules:
             if j is None:
                 continue
             head = mentions[j]
-            out.append(Relation(i, "modify", j, min(m.start, head.start), max(m.end, head.end)))
+            out.append(_new(Relation, (i, "modify", j, min(m.start, head.start),
+                                       max(m.end, head.end))))
             # "bibasilar atelectasis or scarring": a differential shares its modifiers
             nxt = j + 1
             if forward and head.type in self.sources and nxt < len(mentions) and \
                     mentions[nxt].type == head.type and mentions[nxt].start == head.end + 1 and \
                     _holds(alternatives, head.end):
                 alt = mentions[nxt]
-                out.append(Relation(i, "modify", nxt, min(m.start, alt.start),
-                                    max(m.end, alt.end)))
+                out.append(_new(Relation, (i, "modify", nxt, min(m.start, alt.start),
+                                           max(m.end, alt.end))))
 
     @staticmethod
     def _words_between(a: Mention, b: Mention, mentions: list[Mention], clause: list[int]) -> int:
@@ -139,17 +150,18 @@ class RelationRules:
         edge = modifier.end if forward else modifier.start
         first: int | None = None
         gap = 0
+        window, modify_types, targets = self.window, self.modify_types, self.targets
         for j in candidates:
             c = mentions[j]
             gap += (c.start - edge) if forward else (edge - c.end)
-            if gap > self.window:
+            if gap > window:
                 break
             edge = c.end if forward else c.start
-            if c.type in self.modify_types:
+            if c.type in modify_types:
                 continue
             if first is None:
                 first = j
-            is_anatomy = c.type in self.targets
+            is_anatomy = c.type in targets
             if is_anatomy == prefer_anatomy:
                 return j
             if not is_anatomy or not forward:
@@ -194,16 +206,18 @@ class RelationRules:
         f = mentions[findings[-1]]
         for i in clause:
             if mentions[i].type in self.targets:
-                out.append(Relation(findings[-1], "located_at", i, f.start, mentions[i].end))
+                out.append(_new(Relation, (findings[-1], "located_at", i, f.start,
+                                           mentions[i].end)))
 
     def _located_at(self, clause: list[int], mentions: list[Mention], found: DocMatches,
                     out: list[Relation]) -> None:
-        findings = [i for i in clause if mentions[i].type in self.sources]
+        sources, targets = self.sources, self.targets
+        findings = [i for i in clause if mentions[i].type in sources]
         if not findings:
             return
         for pos, i in enumerate(clause):
             a = mentions[i]
-            if a.type not in self.targets:
+            if a.type not in targets:
                 continue
             owner = self._adjacent_finding(clause[pos + 1:], mentions, a)
             if owner is not None:
@@ -224,8 +238,8 @@ class RelationRules:
                 if o is None:
                     continue
                 f = mentions[o]
-                out.append(Relation(o, "located_at", i, min(a.start, f.start),
-                                    max(a.end, f.end)))
+                out.append(_new(Relation, (o, "located_at", i, min(a.start, f.start),
+                                           max(a.end, f.end))))
 
     def _alternatives_after(self, owner: int, clause: list[int], mentions: list[Mention],
                             alternatives: list[int]) -> list[int]:
@@ -264,29 +278,29 @@ class RelationRules:
     # ------------------------------------------------------------------ phrases
     def _phrases(self, sentence: Sequence[int], mentions: list[Mention], found: DocMatches,
                  s_start: int, s_end: int, out: list[Relation]) -> None:
-        for hit in found.phrases:
-            if not s_start <= hit.start < s_end:
+        first = sentence[0]
+        for h_start, h_end, index in found.phrases:
+            if not s_start <= h_start < s_end:
                 continue
-            rule = self.phrases[hit.index]
+            rule = self.phrases[index]
             sources, targets = rule.source_types, rule.target_types
             source = None  # the nearest source-typed mention before the phrase
             for i in reversed(sentence):
                 m = mentions[i]
-                if m.end <= hit.start and (not sources or m.type in sources):
+                if m.end <= h_start and (not sources or m.type in sources):
                     source = i
                     break
             if source is None:
                 continue
-            stop = _next_break(found.breaks, hit.end, s_end)
+            stop = _next_break(found.breaks, h_end, s_end)
             for j in sentence:
                 m = mentions[j]
-                if m.start < hit.end:
+                if m.start < h_end:
                     continue
-                if m.end > stop or (m.type in sources and j != sentence[0] and
-                                    m.type not in targets):
+                if m.end > stop or (m.type in sources and j != first and m.type not in targets):
                     break  # a clause break or a new finding ends the targets
                 if not targets or m.type in targets:
-                    out.append(Relation(source, rule.relation, j, hit.start, hit.end))
+                    out.append(_new(Relation, (source, rule.relation, j, h_start, h_end)))
 
 
 def _clauses(sentence: Sequence[int], mentions: list[Mention], cuts: list[int]
