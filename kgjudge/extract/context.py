@@ -18,6 +18,7 @@ from typing import NamedTuple
 from kgjudge.extract.pipeline import DocMatches, Mention, TriggerHit
 
 ASSERTION_OF = {"negated": "absent", "uncertain": "uncertain"}
+_new = tuple.__new__  # NamedTuple._make without its Python call
 
 
 class Scope(NamedTuple):
@@ -35,27 +36,40 @@ class Scope(NamedTuple):
 def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
     """The scope of every asserting trigger of a document."""
     result: list[Scope] = []
-    at = [t.start for t in found.triggers]  # sorted: a sentence's triggers are a slice
+    every = found.triggers
+    if not every:
+        return result
+    at: list[int] = []  # trigger starts, for a document of several sentences
     stops = found.terminators
     for s_start, s_end in found.sentences:
-        triggers = found.triggers[bisect_left(at, s_start):bisect_left(at, s_end)]
+        if s_start <= every[0].start and every[-1].start < s_end:
+            triggers = every  # a sentence matched on its own holds every trigger
+        else:
+            at = at or [t.start for t in every]  # sorted: a sentence's triggers are a slice
+            triggers = every[bisect_left(at, s_start):bisect_left(at, s_end)]
+        several = len(triggers) > 1
         for t in triggers:
-            if t.category == "pseudo":
+            t_start, t_end, category, direction, window = t
+            if category == "pseudo":
                 continue
-            window = t.max_tokens or max_tokens
+            window = window or max_tokens
             # another assertion ends the scope ("no X, possible Y"); history is another axis
             # ("no prior surgery": still negated)
-            others = [o for o in triggers if o.category != t.category and o is not t
-                      and (o.category == "historical") == (t.category == "historical")
-                      ] if len(triggers) > 1 else []
-            if t.direction in ("forward", "bidirectional"):
-                ends = [s_end, t.end + window, _next_stop(stops, t.end, s_end)]
-                ends += [o.start for o in others if o.start >= t.end]
-                result.append(Scope(t.end, min(ends), t))
-            if t.direction in ("backward", "bidirectional"):
-                starts = [s_start, t.start - window, _previous_stop(stops, t.start, s_start)]
-                starts += [o.end for o in others if o.end <= t.start]
-                result.append(Scope(max(starts), t.start, t))
+            others = [o for o in triggers if o.category != category and o is not t
+                      and (o.category == "historical") == (category == "historical")
+                      ] if several else []
+            if direction in ("forward", "bidirectional"):
+                end = min(s_end, t_end + window, _next_stop(stops, t_end, s_end))
+                for o in others:
+                    if t_end <= o.start < end:
+                        end = o.start
+                result.append(_new(Scope, (t_end, end, t)))
+            if direction in ("backward", "bidirectional"):
+                start = max(s_start, t_start - window, _previous_stop(stops, t_start, s_start))
+                for o in others:
+                    if start < o.end <= t_start:
+                        start = o.end
+                result.append(_new(Scope, (start, t_start, t)))
     return result
 
 
@@ -67,26 +81,27 @@ def assert_mentions(mentions: Iterable[Mention], found: DocMatches, *, max_token
         return [(mention, "present", False) for mention in mentions]
     result = []
     for mention in mentions:
-        covering = _covering(all_scopes, mention) if mention.type in asserted_types else None
+        if mention.type not in asserted_types:
+            result.append((mention, "present", False))
+            continue
+        # the scopes the mention is in, or inside the trigger of ('is not enlarged', 'no acute
+        # process')
+        start, end = mention.start, mention.end
+        covering = [s for s in all_scopes if (start < s.trigger.end and end > s.trigger.start)
+                    or (s.start <= start and end <= s.end)]
         if not covering:
             result.append((mention, "present", False))
             continue
-        historical = any(s.trigger.category == "historical" for s in covering)
-        asserting = [s for s in covering if s.trigger.category in ASSERTION_OF]
+        categories = [s.trigger.category for s in covering]
+        historical = "historical" in categories
+        asserting = [s for s, c in zip(covering, categories, strict=True) if c in ASSERTION_OF]
         if asserting:
-            nearest = min(asserting, key=lambda s: s.distance(mention))
+            nearest = asserting[0] if len(asserting) == 1 else \
+                min(asserting, key=lambda s: s.distance(mention))
             result.append((mention, ASSERTION_OF[nearest.trigger.category], historical))
         else:
             result.append((mention, "present", historical))
     return result
-
-
-def _covering(all_scopes: list[Scope], mention: Mention) -> list[Scope]:
-    """The scopes a mention is in, or inside the trigger of ('is not enlarged', 'no acute
-    process')."""
-    start, end = mention.start, mention.end
-    return [s for s in all_scopes if (start < s.trigger.end and end > s.trigger.start)
-            or (s.start <= start and end <= s.end)]
 
 
 def _next_stop(stops: list[int], after: int, default: int) -> int:
