@@ -4,7 +4,9 @@ An open pattern whose first token needs a Python predicate (REGEX, IN) or is a n
 Python call per token in spaCy's Matcher (about twice the PhraseMatcher per document even with
 no match). Its first token's test is a function of the word alone, so it is worked out once per
 word of the vocabulary (``StartWords``) and the Matcher runs only on a few tokens after the
-words that pass: the rare sentence with a number, not the whole report.
+words that pass: the rare sentence with a number, not the whole report. Which tokens those are
+comes from a flag on the words (``start_flag``) that one PhraseMatcher pass reads in C: making
+a Token per token to read its word costs more than the rest of a sentence's matching.
 """
 
 from __future__ import annotations
@@ -83,6 +85,56 @@ def _any_of(words: list[str], *, caseless: bool) -> Callable[[str], bool]:
     return test
 
 
+class _Text:
+    """What a word test reads of a Lexeme, from the word's text alone: a flag is worked out
+    while its Lexeme is being made, so from the text, as spaCy works out the Lexeme's own
+    flags (with the vocabulary's ``lex_attr_getters``)."""
+
+    __slots__ = ("orth_", "_getters")
+
+    def __init__(self, text: str, getters: dict[int, Callable[[str], Any]]) -> None:
+        self.orth_ = text
+        self._getters = getters
+
+    def _flag(self, attr: int) -> bool:
+        getter = self._getters.get(attr)
+        return bool(getter(self.orth_)) if getter is not None else False
+
+    @property
+    def like_num(self) -> bool:
+        from spacy.attrs import LIKE_NUM
+
+        return self._flag(LIKE_NUM)
+
+    @property
+    def is_digit(self) -> bool:
+        from spacy.attrs import IS_DIGIT
+
+        return self._flag(IS_DIGIT)
+
+
+#: A word spaCy never makes from text (an invisible separator on each side), flagged by hand:
+#: the PhraseMatcher of a flag learns the flag's value from a pattern Doc.
+_FLAGGED = "\u2063kgjudge:start\u2063"
+
+
+def start_flag(vocab: Vocab, tests: list[WordTest]) -> tuple[int, Any]:
+    """(flag id, PhraseMatcher): a vocabulary flag on every word passing one of ``tests``, set
+    on the words there are and on each new one as it is made, and a PhraseMatcher reporting
+    the tokens whose word has it (one match per token)."""
+    from spacy.matcher import PhraseMatcher
+    from spacy.tokens import Doc
+
+    getters = vocab.lex_attr_getters
+    # the highest free bit: low free bits can be spaCy's own retired flags (IS_OOV_DEPRECATED)
+    flag = max(set(range(1, 64)) - set(getters))
+    flag = vocab.add_flag(lambda text: any(test(_Text(text, getters)) for test in tests), flag)
+    vocab[_FLAGGED].set_flag(flag, True)
+    starts = PhraseMatcher(vocab, attr=flag)
+    starts.add("start", [Doc(vocab, words=[_FLAGGED])])
+    return flag, starts
+
+
 class StartWords(dict[int, int]):
     """ORTH id -> bit mask of the word tests (bit k: ``tests[k]``) the word passes, each word
     worked out on first sight (the vocabulary is small; the tokens of a report are not). Words
@@ -93,17 +145,11 @@ class StartWords(dict[int, int]):
         self.vocab = vocab
         self.tests = tests
         self.limit = limit
-        self.plain: set[int] = set()
-        """The words seen that pass no test: a sentence made of them only (most) is told by
-        one set operation, ``plain.issuperset(orths)``, not a look-up per word."""
 
     def __missing__(self, orth: int) -> int:
         if len(self) >= self.limit:
             self.clear()
-            self.plain.clear()
         lexeme = self.vocab[orth]
         bits = sum(1 << k for k, test in enumerate(self.tests) if test(lexeme))
         self[orth] = bits
-        if not bits:
-            self.plain.add(orth)
         return bits

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from kgjudge.extract.guards import StartWords, WordTest, first_token_test
+from kgjudge.extract.guards import StartWords, WordTest, first_token_test, start_flag
 from kgjudge.extract.spans import inside, longest_first
 from kgjudge.ontology import normalise
 
@@ -103,7 +103,6 @@ class PackMatcher:
     """One PhraseMatcher (LOWER) for the whole pack, plus the open-pattern Matchers."""
 
     def __init__(self, nlp: Language, pack: DomainPack, *, concepts: bool = True) -> None:
-        from spacy.attrs import ORTH
         from spacy.matcher import PhraseMatcher
 
         self.nlp = nlp
@@ -119,8 +118,9 @@ class PackMatcher:
         self._add_context()
         self._add_relation_phrases()
         self._add_open_patterns(pack.relations.entities)  # measurements, whatever finds entities
-        self._orth = ORTH
-        self._start_words = StartWords(nlp.vocab, [test for test, _ in self.guarded])
+        tests = [test for test, _ in self.guarded]
+        self._start_words = StartWords(nlp.vocab, tests)
+        self._starts = start_flag(nlp.vocab, tests)[1] if tests else None
         self._has_open = len(self.open) > 0
         self._table = self._dispatch_table()
 
@@ -320,14 +320,12 @@ class PackMatcher:
             found += self._run(self.open, doc, ranges, ranges)
         if not self.guarded or not ranges:
             return found
-        # a Token per token costs less than to_array's array up to about 16 tokens
-        orths = [t.orth for t in doc] if len(doc) <= 16 else doc.to_array(self._orth).tolist()
-        if self._start_words.plain.issuperset(orths):
+        starts = self._starts(doc)  # the tokens whose word may start one (a flag on the word)
+        if not starts:
             return found  # the common case: no word here can start a guarded pattern
-        flags = list(map(self._start_words.__getitem__, orths))
-        if not any(flags):
-            return found  # words seen for the first time, none a start word
-        flagged = [(i, bits) for i, bits in enumerate(flags) if bits and inside(ranges, i)]
+        words = self._start_words
+        flagged = [(i, bits) for _, i, _ in starts
+                   if (bits := words[doc[i].orth]) and inside(ranges, i)]
         for bit, (_, matcher) in enumerate(self.guarded):
             starts = [(i, i + 1) for i, bits in flagged if bits >> bit & 1]
             if starts:

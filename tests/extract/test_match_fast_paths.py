@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from kgjudge.domain import load_pack
 from kgjudge.extract import get_extractor
 from kgjudge.extract.context import Scope, assert_mentions
-from kgjudge.extract.guards import StartWords, first_token_test
+from kgjudge.extract.guards import first_token_test
 from kgjudge.extract.pipeline import (
     DocMatches,
     Mention,
@@ -101,18 +101,23 @@ def test_guarded_matchers_find_every_open_match(radiology, text: str) -> None:  
     doc = radiology.nlp.make_doc(text)
     found = radiology.matcher._open_mentions(doc, [(0, len(doc))] if len(doc) else [])
     assert sorted((m.start, m.end) for m in found) == _reference_open(radiology, doc)
-    # the second time, every word is known: a sentence of plain words is told by a set test
-    again = radiology.matcher._open_mentions(doc, [(0, len(doc))] if len(doc) else [])
-    assert again == found
 
 
-def test_start_words_keep_the_plain_words_apart(rules) -> None:  # noqa: ANN001
-    vocab = rules.nlp.vocab
-    words = StartWords(vocab, [lambda lexeme: lexeme.like_num], limit=3)
-    orths = [vocab.strings.add(w) for w in ("1", "a", "b", "2")]
-    assert [words[o] for o in orths] == [1, 0, 0, 1]
-    assert words.plain.issubset(words) and orths[0] not in words.plain
-    assert len(words) <= 3 and words.plain.issubset(words)  # it started over past its limit
+def test_the_start_flag_marks_exactly_the_words_passing_a_test(radiology) -> None:  # noqa: ANN001
+    """The flag is worked out from the text while a Lexeme is made; StartWords from the Lexeme."""
+    nlp, matcher = radiology.nlp, radiology.matcher
+
+    def flagged(text: str) -> tuple[list[int], list[int]]:
+        doc = nlp.make_doc(text)
+        return ([i for _, i, _ in matcher._starts(doc)],
+                [i for i, token in enumerate(doc) if matcher._start_words[token.orth]])
+
+    known = flagged("T11 3 cm, 7th rib x 2.5 none twenty L2-L4 bone")
+    assert known[0] == known[1] and 0 < len(known[0]) < 12
+    with nlp.memory_zone():  # words never seen: their Lexemes are made here, and freed after
+        new = flagged("T9 9173 mm 23rd qqz8812 ninety-one 4x7 sixty kgj1x")
+        assert new[0] == new[1] and 0 < len(new[0]) < 9
+    assert flagged("9173 qqz8812 kgj1x") == ([0], [0])  # made again after the zone
 
 
 @SETTINGS
