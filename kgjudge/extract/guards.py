@@ -118,10 +118,9 @@ class _Text:
 _FLAGGED = "\u2063kgjudge:start\u2063"
 
 
-def start_flag(vocab: Vocab, tests: list[WordTest]) -> tuple[int, Any]:
-    """(flag id, PhraseMatcher): a vocabulary flag on every word passing one of ``tests``, set
-    on the words there are and on each new one as it is made, and a PhraseMatcher reporting
-    the tokens whose word has it (one match per token)."""
+def start_flag(vocab: Vocab, tests: list[WordTest]) -> Any:
+    """A PhraseMatcher reporting the tokens (one match each) whose word passes one of ``tests``:
+    it reads a vocabulary flag set on the words there are and on each new one as it is made."""
     from spacy.matcher import PhraseMatcher
     from spacy.tokens import Doc
 
@@ -132,7 +131,7 @@ def start_flag(vocab: Vocab, tests: list[WordTest]) -> tuple[int, Any]:
     vocab[_FLAGGED].set_flag(flag, True)
     starts = PhraseMatcher(vocab, attr=flag)
     starts.add("start", [Doc(vocab, words=[_FLAGGED])])
-    return flag, starts
+    return starts
 
 
 class StartWords(dict[int, int]):

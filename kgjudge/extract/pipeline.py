@@ -120,7 +120,7 @@ class PackMatcher:
         self._add_open_patterns(pack.relations.entities)  # measurements, whatever finds entities
         tests = [test for test, _ in self.guarded]
         self._start_words = StartWords(nlp.vocab, tests)
-        self._starts = start_flag(nlp.vocab, tests)[1] if tests else None
+        self._starts = start_flag(nlp.vocab, tests) if tests else None
         self._has_open = len(self.open) > 0
         self._table = self._dispatch_table()
 
@@ -268,14 +268,10 @@ class PackMatcher:
                 if alt:
                     alternatives.append(start)
         sentences = _sentences(ends, len(doc))
-        if self.guarded or self._has_open:
-            found = self._open_mentions(doc, sentences)
-            if found:  # rare (a number, a vertebra): they go among the sorted phrase matches
-                entities = longest_first(entities + found)
-            else:
-                entities = longest_first(entities, ordered=True)
-        else:
-            entities = longest_first(entities, ordered=True)
+        found = self._open_mentions(doc, sentences) if self.guarded or self._has_open else []
+        # open-pattern mentions are rare (a number, a vertebra): only they need a sort
+        entities = longest_first(entities + found) if found else \
+            longest_first(entities, ordered=True)
         if not triggers:  # most sentences
             return DocMatches(entities, [], [], breaks, conjunctions, alternatives, phrases,
                               sentences)
@@ -320,11 +316,11 @@ class PackMatcher:
             found += self._run(self.open, doc, ranges, ranges)
         if not self.guarded or not ranges:
             return found
-        starts = self._starts(doc)  # the tokens whose word may start one (a flag on the word)
-        if not starts:
+        hits = self._starts(doc)  # the tokens whose word may start one (a flag on the word)
+        if not hits:
             return found  # the common case: no word here can start a guarded pattern
         words = self._start_words
-        flagged = [(i, bits) for _, i, _ in starts
+        flagged = [(i, bits) for _, i, _ in hits
                    if (bits := words[doc[i].orth]) and inside(ranges, i)]
         for bit, (_, matcher) in enumerate(self.guarded):
             starts = [(i, i + 1) for i, bits in flagged if bits >> bit & 1]
