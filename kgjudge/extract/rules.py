@@ -32,11 +32,12 @@ Part = tuple[tuple[FragmentNode, ...], tuple[FragmentEdge, ...], tuple[tuple[str
 #: Where a piece of text may end: after . ! ? and the one space that is the mark's trailing
 #: whitespace (other whitespace after it starts the next piece, as spaCy makes it a token).
 _PIECE_END = re.compile(r"[.!?](?: |(?=\s))")
+_end = re.Match.end
 
 
 def piece_ends(text: str) -> list[int]:
     """Where the pieces of ``text`` may end (character offsets, the last one ``len(text)``)."""
-    return [*(m.end() for m in _PIECE_END.finditer(text)), len(text)]
+    return [*map(_end, _PIECE_END.finditer(text)), len(text)]
 
 
 class GraphBuilder:
@@ -191,12 +192,14 @@ class RulesExtractor:
             self._zones.enter()
             doc = self.nlp.make_doc(text)
             return self.builder.build(doc, self.matcher.match(doc), text=text)
+        cached = self._cache.get
         parts: list[tuple[int, Part]] = []
         start = 0
         for cut in piece_ends(text):
             if cut == start:
                 continue
-            closed, part = self._piece(text[start:cut])
+            piece = text[start:cut]
+            closed, part = cached(piece) or self._new_piece(piece)
             if not closed and cut < len(text):
                 continue  # "approx. 3": the sentence goes on, the piece grows to the next cut
             if part is not None:
@@ -204,17 +207,16 @@ class RulesExtractor:
             start = cut
         return self.builder.assemble(text, parts)
 
-    def _piece(self, text: str) -> tuple[bool, Part | None]:
-        """(whether the piece ends a sentence, its part or None without nodes), cached."""
-        found = self._cache.get(text)
-        if found is None:
-            self._zones.enter()
-            doc = self.nlp.make_doc(text)
-            part = self.builder.part(doc, self.matcher.match(doc))
-            found = (len(doc) > 0 and doc[-1].orth in self._ends, part if part[0] else None)
-            if len(self._cache) >= self.cache_size:
-                del self._cache[next(iter(self._cache))]  # the oldest first
-            self._cache[text] = found
+    def _new_piece(self, text: str) -> tuple[bool, Part | None]:
+        """(whether the piece ends a sentence, its part or None without nodes) of a piece not
+        in the cache, now cached."""
+        self._zones.enter()
+        doc = self.nlp.make_doc(text)
+        part = self.builder.part(doc, self.matcher.match(doc))
+        found = (len(doc) > 0 and doc[-1].orth in self._ends, part if part[0] else None)
+        if len(self._cache) >= self.cache_size:
+            del self._cache[next(iter(self._cache))]  # the oldest first
+        self._cache[text] = found
         return found
 
 
