@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import ItemsView, Iterator
+from collections.abc import ItemsView, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -58,6 +58,17 @@ def node_id(key: str, assertion: str) -> str:
     return f"{key}|{assertion}"
 
 
+#: A node to add: (id, key, type, assertion, label, span start, span end, in_ontology,
+#: historical), start and end None for no span.
+FragmentNode = tuple[str, str, str, str, str, int | None, int | None, bool, bool]
+#: An edge to add: (source id, relation, target id, evidence start, evidence end).
+FragmentEdge = tuple[str, str, str, int | None, int | None]
+
+#: Builds a Node or Edge from a tuple of all its fields without the NamedTuple's own
+#: __new__ (a Python call per node; extraction builds millions).
+_new = tuple.__new__
+
+
 @dataclass(eq=False)
 class ReportGraph:
     """Entity-relation graph of one document.
@@ -83,46 +94,72 @@ class ReportGraph:
                  historical: bool = False) -> str:
         """Add a node, or add a mention span to the existing node; returns the node id."""
         nid = f"{key}|{assertion}"
-        existing = self._nodes.get(nid)
-        if existing is None:
-            self._nodes[nid] = Node(key, type, assertion, label or key,
-                                    () if span is None else (span,), in_ontology, historical)
-        else:
-            spans = existing.spans
-            if span is not None and span not in spans:
-                spans = tuple(sorted((*spans, span)))
-            label = label or existing.label
-            historical = existing.historical and historical
-            if spans is not existing.spans or label != existing.label or \
-                    historical != existing.historical:  # else the node is unchanged
-                self._nodes[nid] = Node(key, existing.type, assertion, label, spans,
-                                        existing.in_ontology, historical)
-        self._nx = None
+        a, b = (None, None) if span is None else span
+        self.add_fragment(((nid, key, type, assertion, label, a, b, in_ontology, historical),), ())
         return nid
 
     def add_edge(self, source: str, relation: str, target: str, *,
                  evidence: Span | None = None) -> None:
         """Add a relation between existing nodes; a repeated (source, relation, target) is kept
         once."""
-        if source not in self._nodes or target not in self._nodes:
-            raise KeyError(f"edge {source} -{relation}-> {target}: both nodes must exist")
-        if source == target:
-            return
-        out = self._succ.get(source)
-        if out is None:
-            out = self._succ[source] = {}
-        keyed = out.get(target)
-        if keyed is None:
-            keyed = out[target] = {}
-            into = self._pred.get(target)
-            if into is None:
-                self._pred[target] = {source: keyed}
-            else:
-                into[source] = keyed
-        elif relation in keyed:
-            return
-        keyed[relation] = Edge(source, relation, target, evidence)
-        self._nx = None
+        a, b = (None, None) if evidence is None else evidence
+        self.add_fragment((), ((source, relation, target, a, b),))
+
+    def add_fragment(self, nodes: Iterable[FragmentNode], edges: Iterable[FragmentEdge],
+                     offset: int = 0) -> None:
+        """Add nodes, then edges, as add_node and add_edge would one by one, with every span
+        moved by ``offset`` characters (the one definition of how nodes merge and edges are
+        kept; extraction assembles a document from cached sentences with it).
+
+        ``nodes``: (id, key, type, assertion, label, start, end, in_ontology, historical), the
+        id being ``node_id(key, assertion)`` and start None for no span; ``edges``: (source,
+        relation, target, start, end) between nodes of the graph, start None for no evidence.
+        """
+        store, succ, pred = self._nodes, self._succ, self._pred
+        get = store.get
+        changed = False
+        for nid, key, type_, assertion, label, a, b, in_ontology, historical in nodes:
+            changed = True
+            span = None if a is None else (a + offset, b + offset)
+            old = get(nid)
+            if old is None:
+                store[nid] = _new(Node, (key, type_, assertion, label or key,
+                                         () if span is None else (span,), in_ontology,
+                                         historical))
+                continue
+            # the same concept mentioned again: one more span, the newest label, and
+            # historical only while every mention is
+            spans = old.spans
+            if span is not None and span not in spans:
+                spans = tuple(sorted((*spans, span)))
+            label = label or old.label
+            historical = old.historical and historical
+            if spans is not old.spans or label != old.label or historical != old.historical:
+                store[nid] = _new(Node, (key, old.type, assertion, label, spans,
+                                         old.in_ontology, historical))
+        for source, relation, target, a, b in edges:
+            if source not in store or target not in store:
+                raise KeyError(f"edge {source} -{relation}-> {target}: both nodes must exist")
+            if source == target:
+                continue
+            out = succ.get(source)
+            if out is None:
+                out = succ[source] = {}
+            keyed = out.get(target)
+            if keyed is None:
+                keyed = out[target] = {}
+                into = pred.get(target)
+                if into is None:
+                    pred[target] = {source: keyed}
+                else:
+                    into[source] = keyed
+            elif relation in keyed:
+                continue
+            keyed[relation] = _new(Edge, (source, relation, target,
+                                          None if a is None else (a + offset, b + offset)))
+            changed = True
+        if changed:
+            self._nx = None
 
     def copy(self, *, doc_id: str | None = None) -> ReportGraph:
         """An independent graph with the same nodes and edges, in the same order (the Node and

@@ -6,8 +6,6 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from spacy.attrs import IDX, LENGTH
-
 from kgjudge.extract.context import assert_mentions
 from kgjudge.extract.pipeline import (
     SENTENCE_ENDS,
@@ -18,7 +16,7 @@ from kgjudge.extract.pipeline import (
 )
 from kgjudge.extract.relations import RelationRules
 from kgjudge.extract.zones import VocabZones
-from kgjudge.graph import ReportGraph, Span
+from kgjudge.graph import FragmentEdge, FragmentNode, ReportGraph, Span, node_id
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -26,20 +24,20 @@ if TYPE_CHECKING:
 
     from kgjudge.domain import DomainPack
 
-#: The nodes and relations of a stretch of text, spans in characters from its first character:
-#: ((key, type, assertion, label, span, in_ontology, historical, bilateral), ...) and
-#: ((source, relation, target, evidence span), ...) with source and target indexing the nodes.
-Part = tuple[tuple[tuple[str, str, str, str, Span, bool, bool, bool], ...],
-             tuple[tuple[int, str, int, Span], ...]]
+#: The nodes and relations of a stretch of text, ready for ReportGraph.add_fragment (spans in
+#: characters from the stretch's first character), and the (node id, start, end) of its
+#: bilateral mentions ("the lung bases").
+Part = tuple[tuple[FragmentNode, ...], tuple[FragmentEdge, ...], tuple[tuple[str, int, int], ...]]
 
 #: Where a piece of text may end: after . ! ? and the one space that is the mark's trailing
 #: whitespace (other whitespace after it starts the next piece, as spaCy makes it a token).
 _PIECE_END = re.compile(r"[.!?](?: |(?=\s))")
+_end = re.Match.end
 
 
 def piece_ends(text: str) -> list[int]:
     """Where the pieces of ``text`` may end (character offsets, the last one ``len(text)``)."""
-    return [*(m.end() for m in _PIECE_END.finditer(text)), len(text)]
+    return [*map(_end, _PIECE_END.finditer(text)), len(text)]
 
 
 class GraphBuilder:
@@ -67,43 +65,43 @@ class GraphBuilder:
     def part(self, doc: Doc, found: DocMatches) -> Part:
         """The asserted mentions of ``doc`` and the relations among them, in characters."""
         if not found.mentions:
-            return (), ()
+            return (), (), ()
         asserted = assert_mentions(found.mentions, found, asserted_types=self.asserted_types,
                                    max_tokens=self.pack.context.max_tokens)
-        # Character offsets of every token in one call, not a Token object per look-up.
-        begin, length = doc.to_array([IDX, LENGTH]).T.tolist()
-
-        def chars(start: int, end: int) -> Span:
-            return begin[start], begin[end - 1] + length[end - 1]
-
-        return (tuple((m.key, m.type, assertion, m.label, chars(m.start, m.end), m.in_ontology,
-                       historical, m.bilateral) for m, assertion, historical in asserted),
-                tuple((r.source, r.relation, r.target, chars(r.start, r.end))
-                      for r in self.relations.find(found.mentions, found)))
+        nodes, ids, bilateral = [], [], []
+        # Character offsets from the few tokens needed (a Token costs less than doc.to_array
+        # for the whole piece).
+        for m, assertion, historical in asserted:
+            last = doc[m.end - 1]
+            a, b = doc[m.start].idx, last.idx + len(last)
+            nid = node_id(m.key, assertion)
+            nodes.append((nid, m.key, m.type, assertion, m.label, a, b, m.in_ontology, historical))
+            ids.append(nid)
+            if m.bilateral:
+                bilateral.append((nid, a, b))
+        edges = []
+        for r in self.relations.find(found.mentions, found):
+            last = doc[r.end - 1]
+            edges.append((ids[r.source], r.relation, ids[r.target], doc[r.start].idx,
+                          last.idx + len(last)))
+        return tuple(nodes), tuple(edges), tuple(bilateral)
 
     def assemble(self, text: str, parts: Iterable[tuple[int, Part]]) -> ReportGraph:
         """The graph of ``text`` from parts placed at their character offsets."""
         graph = ReportGraph(text=text)
-        add_node, add_edge = graph.add_node, graph.add_edge
+        add_fragment = graph.add_fragment
         bilateral: list[tuple[str, Span]] = []
-        for off, (nodes, relations) in parts:
-            ids = []
-            for key, type_, assertion, label, (a, b), in_ontology, historical, both in nodes:
-                nid = add_node(key, type_, assertion=assertion, label=label,
-                               span=(a + off, b + off), in_ontology=in_ontology,
-                               historical=historical)
-                ids.append(nid)
-                if both:
-                    bilateral.append((nid, (a + off, b + off)))
-            for source, relation, target, (a, b) in relations:
-                add_edge(ids[source], relation, ids[target], evidence=(a + off, b + off))
+        for off, (nodes, edges, both) in parts:
+            add_fragment(nodes, edges, off)
+            if both:
+                bilateral += [(nid, (a + off, b + off)) for nid, a, b in both]
         concept = self.bilateral
         for nid, span in bilateral if concept is not None else ():
             # "opacities in the lung bases": both sides, as "bilateral" would say (only where
             # a finding is located, so "the lungs are clear" stays plain)
             if any(e.relation == "located_at" for e in graph.in_edges(nid)):
-                side = add_node(concept.id, concept.type, label=concept.label, span=span)
-                add_edge(side, "modify", nid, evidence=span)
+                side = graph.add_node(concept.id, concept.type, label=concept.label, span=span)
+                graph.add_edge(side, "modify", nid, evidence=span)
         return graph
 
 
@@ -194,12 +192,14 @@ class RulesExtractor:
             self._zones.enter()
             doc = self.nlp.make_doc(text)
             return self.builder.build(doc, self.matcher.match(doc), text=text)
+        cached = self._cache.get
         parts: list[tuple[int, Part]] = []
         start = 0
         for cut in piece_ends(text):
             if cut == start:
                 continue
-            closed, part = self._piece(text[start:cut])
+            piece = text[start:cut]
+            closed, part = cached(piece) or self._new_piece(piece)
             if not closed and cut < len(text):
                 continue  # "approx. 3": the sentence goes on, the piece grows to the next cut
             if part is not None:
@@ -207,17 +207,16 @@ class RulesExtractor:
             start = cut
         return self.builder.assemble(text, parts)
 
-    def _piece(self, text: str) -> tuple[bool, Part | None]:
-        """(whether the piece ends a sentence, its part or None without nodes), cached."""
-        found = self._cache.get(text)
-        if found is None:
-            self._zones.enter()
-            doc = self.nlp.make_doc(text)
-            part = self.builder.part(doc, self.matcher.match(doc))
-            found = (len(doc) > 0 and doc[-1].orth in self._ends, part if part[0] else None)
-            if len(self._cache) >= self.cache_size:
-                del self._cache[next(iter(self._cache))]  # the oldest first
-            self._cache[text] = found
+    def _new_piece(self, text: str) -> tuple[bool, Part | None]:
+        """(whether the piece ends a sentence, its part or None without nodes) of a piece not
+        in the cache, now cached."""
+        self._zones.enter()
+        doc = self.nlp.make_doc(text)
+        part = self.builder.part(doc, self.matcher.match(doc))
+        found = (len(doc) > 0 and doc[-1].orth in self._ends, part if part[0] else None)
+        if len(self._cache) >= self.cache_size:
+            del self._cache[next(iter(self._cache))]  # the oldest first
+        self._cache[text] = found
         return found
 
 

@@ -172,3 +172,23 @@ def test_a_mention_inside_its_trigger_is_governed_by_it(rules) -> None:
 def test_history_does_not_end_a_negation(rules) -> None:
     (node,) = rules.extract("No prior pneumonia.").nodes()
     assert (node.key, node.assertion, node.historical) == ("pneumonia", "absent", True)
+
+
+def test_bilateral_sides_across_sentences(rules) -> None:
+    """Plural paired anatomy reads as bilateral wherever the (merged) anatomy node has a finding
+    located at it, also from another sentence; the side node merges with a "bilateral" said
+    outright and keeps its place, and its modify edge is kept once, with the first evidence."""
+    text = ("Opacities in the lung bases. Bilateral effusion. The lung bases are clear. "
+            "Nodules in the lung bases.")
+    g = rules.extract(text)
+    assert [n.key for n in g.nodes()] == ["opacity", "lung_base", "bilateral", "effusion",
+                                          "nodule"]
+    assert g.node("bilateral|present").spans == ((17, 27), (29, 38), (53, 63), (90, 100))
+    assert [(e.source.split("|")[0], e.relation, e.target.split("|")[0], e.evidence)
+            for e in g.edges()] == [
+        ("opacity", "located_at", "lung_base", (0, 27)),
+        ("bilateral", "modify", "effusion", (29, 47)),
+        ("bilateral", "modify", "lung_base", (17, 27)),
+        ("nodule", "located_at", "lung_base", (75, 100)),
+    ]
+    assert "bilateral|present" not in rules.extract("The lung bases are clear.")
