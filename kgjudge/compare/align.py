@@ -2,8 +2,9 @@
 
 Graphs are first seen through an identity rule (`GraphView`): with ``assertion="respect"`` a node
 is its id ("key|assertion"); with ``"ignore"`` it is its key, so "effusion" and "no effusion"
-collapse into one node, as in ReXKG. Similarities are computed sparsely (each reference node
-indexed under its key and its ontology relatives' keys, kept with the view), and only nodes
+collapse into one node, as in ReXKG. Similarities are computed sparsely (reference nodes indexed
+by key; each candidate key looks up itself and its ontology relatives, the answer kept with the
+reference view for its next candidates), and only nodes
 competing for the same partner go into ``scipy.optimize.linear_sum_assignment`` (unless the
 best matching among them is evidently unique), so comparing two reports builds no |R| x |C|
 matrix.
@@ -84,6 +85,22 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
     return GraphView(ids=tuple(sorted(nodes)), nodes=nodes, node_ids=node_ids,
                      assertions=assertions, edges=frozenset(edges), out=out, into=into,
                      graph=graph, keyed=assertion == "ignore")
+
+
+def _by_key(graph: GraphView) -> dict[str, list[tuple[str, str, str]]]:
+    """Key -> [(identity, type, assertion)] of the view's nodes, kept in its memo."""
+    found = graph.memo.get("by_key")
+    if found is None:
+        found = graph.memo["by_key"] = {}
+        for ident in graph.ids:
+            node = graph.nodes[ident]
+            entry = (ident, node.type, node.assertion)
+            same = found.get(node.key)
+            if same is None:
+                found[node.key] = [entry]
+            else:
+                same.append(entry)
+    return found
 
 
 class _Asserted(dict[str, frozenset[str]]):
@@ -194,43 +211,47 @@ class NodeSimilarity:
 
     def best(self, ref: GraphView, cand: GraphView) -> dict[tuple[str, str], float]:
         """(reference identity, candidate identity) -> s > 0, for every pair with credit."""
-        targets, respect = self.targets(ref), self.respect
+        targets, respect = self._targets(ref), self.respect
         out: dict[tuple[str, str], float] = {}
         for cid, c in cand.nodes.items():
             options = targets.get(c.key)
-            if options is not None:
-                for rid, type_, assertion, s in options:
-                    if type_ == c.type and (not respect or assertion == c.assertion):
-                        out[(rid, cid)] = s  # one option per (rid, key): no pair comes twice
+            if options is None:
+                options = targets[c.key] = self._options(ref, c.key)
+            for rid, type_, assertion, s in options:
+                if type_ == c.type and (not respect or assertion == c.assertion):
+                    out[(rid, cid)] = s  # one option per (rid, key): no pair comes twice
         if self.embedder is not None:
             for rid, cid, s in self._embedding_pairs(ref, cand):
                 if s > out.get((rid, cid), 0.0):
                     out[(rid, cid)] = s
         return out
 
-    def targets(self, ref: GraphView) -> dict[str, list[tuple[str, str, str, float]]]:
-        """Candidate key -> [(reference identity, type, assertion, s)]: the reference nodes that a
-        candidate node with that key matches, exactly or as an ontology relative. Kept in the
-        view's memo, so a cached reference view is indexed once for all its candidates."""
+    def _targets(self, ref: GraphView) -> dict[str, list[tuple[str, str, str, float]]]:
+        """Candidate key -> its options (see `_options`), filled as candidate keys come. Kept in
+        the view's memo, so a cached reference view answers a key once for all its candidates;
+        a view seen once pays only for the keys its candidate has (not for every relative of
+        every reference key)."""
         memo = ref.memo.setdefault("targets", {})
         found = memo.get(self)  # keyed by this NodeSimilarity: its lexicon and settings
         if found is None:
-            found = memo[self] = self._targets(ref)
+            found = memo[self] = {}
         return found
 
-    def _targets(self, ref: GraphView) -> dict[str, list[tuple[str, str, str, float]]]:
+    def _options(self, ref: GraphView, key: str) -> list[tuple[str, str, str, float]]:
+        """[(reference identity, type, assertion, s)]: the reference nodes that a candidate node
+        with ``key`` matches, exactly (s = 1) or as an ontology relative (partial credit). The
+        relatives relation is symmetric, so the key's own relatives are the ones to look up."""
         if self._relatives is None:
             self._relatives = self._build_relatives()
-        relatives, credit = self._relatives, self.settings.partial_credit
-        found: dict[str, list[tuple[str, str, str, float]]] = defaultdict(list)
-        for rid in ref.ids:
-            r = ref.nodes[rid]
-            found[r.key].append((rid, r.type, r.assertion, 1.0))
-            if credit > 0:  # a key is never its own relative, so each (rid, key) comes once
-                option = (rid, r.type, r.assertion, credit)
-                for key in relatives.get(r.key, ()):
-                    found[key].append(option)
-        return found
+        by_key = _by_key(ref)
+        options = [(rid, type_, assertion, 1.0) for rid, type_, assertion in
+                   by_key.get(key, ())]
+        credit = self.settings.partial_credit
+        for other in self._relatives.get(key, ()):  # a key is never its own relative
+            found = by_key.get(other)
+            if found is not None:
+                options += [(rid, type_, assertion, credit) for rid, type_, assertion in found]
+        return options
 
     # ------------------------------------------------------------------ embeddings (optional)
     def _embeddable(self, r: Node, c: Node) -> bool:
