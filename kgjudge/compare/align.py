@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -39,9 +39,9 @@ class GraphView:
     nodes: dict[str, Node]
     """Identity -> representative node (the 'present' one when several collapse, with the spans
     of all of them)."""
-    node_ids: dict[str, tuple[str, ...]]
+    node_ids: Mapping[str, tuple[str, ...]]
     """Identity -> the graph node ids it stands for."""
-    assertions: dict[str, frozenset[str]]
+    assertions: Mapping[str, frozenset[str]]
     edges: frozenset[tuple[str, str, str]]
     """(source identity, relation, target identity), self-loops dropped."""
     out: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
@@ -62,11 +62,13 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
     """See ``graph`` under the identity rule ``assertion`` ('respect' or 'ignore')."""
     if assertion not in ("respect", "ignore"):
         raise ValueError(f"assertion must be 'respect' or 'ignore', not {assertion!r}")
+    node_ids: Mapping[str, tuple[str, ...]]
+    assertions: Mapping[str, frozenset[str]]
     if assertion == "respect":  # the common case: identity is the node id, nothing collapses
         nodes = dict(graph.node_items())
-        node_ids = {nid: (nid,) for nid in nodes}
-        assertions = {nid: _ASSERTED[node.assertion] for nid, node in nodes.items()}
-        edges = {(e.source, e.relation, e.target) for e in graph.edges() if e.source != e.target}
+        # read only for collapsed views: derived on access rather than built for every view
+        node_ids, assertions = _PerNode(nodes, _itself), _PerNode(nodes, _asserted)
+        edges = {e[:3] for e in graph.edges() if e.source != e.target}  # (source, rel, target)
     else:
         nodes, node_ids, assertions, edges = _collapse(graph)
     out: dict[str, list[tuple[str, str]]] = {}
@@ -112,6 +114,33 @@ class _Asserted(dict[str, frozenset[str]]):
 
 
 _ASSERTED = _Asserted()
+
+
+class _PerNode(Mapping[str, Any]):
+    """Identity -> a value derived from its node on access (a respect view's node_ids and
+    assertions: one identity per node, so a dict of them would only repeat the nodes)."""
+
+    __slots__ = ("_nodes", "_value")
+
+    def __init__(self, nodes: dict[str, Node], value: Callable[[str, Node], Any]) -> None:
+        self._nodes, self._value = nodes, value
+
+    def __getitem__(self, ident: str) -> Any:
+        return self._value(ident, self._nodes[ident])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._nodes)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+
+def _itself(ident: str, node: Node) -> tuple[str, ...]:
+    return (ident,)
+
+
+def _asserted(ident: str, node: Node) -> frozenset[str]:
+    return _ASSERTED[node.assertion]
 
 
 def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str, ...]],
