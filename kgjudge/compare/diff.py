@@ -12,6 +12,7 @@ in the view's memo, so a reference view cached for many candidates is read once.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 from kgjudge.compare.align import GraphView, Matching
@@ -210,7 +211,7 @@ def build_diff(ref: GraphView, cand: GraphView, matching: Matching, *,
     by_kind = {"contradicted": contradicted, "missing": missing,
                "extra": _extra_items(c, matching, roots, mods),
                "relation_mismatch": mismatched, "matched": matched}
-    return GraphDiff(tuple(item for kind in DIFF_KINDS for item in by_kind[kind]))
+    return GraphDiff(tuple(itertools.chain.from_iterable(by_kind[kind] for kind in DIFF_KINDS)))
 
 
 def _reference_items(r: _Side, c: _Side, matching: Matching, roots: frozenset[str],

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from kgjudge.compare import GraphDiff, compare
+import dataclasses
+import inspect
+
+import pytest
+
+from kgjudge.compare import DiffItem, GraphDiff, compare
 from kgjudge.graph import ReportGraph
 
 from .constructed import worked_candidate, worked_reference
@@ -126,3 +131,20 @@ def test_a_modifier_read_from_its_owners_words_is_named_by_its_label() -> None:
                                pack)
     assert "~ relation mismatch: lungs: unqualified in the reference, bilateral in the candidate" \
         in result.diff.lines()
+
+
+def test_diff_item_init_is_the_dataclass_one() -> None:
+    # DiffItem's __init__ is written out for speed: same parameters as its fields, every field
+    # set, still frozen
+    fields = dataclasses.fields(DiffItem)
+    parameters = list(inspect.signature(DiffItem).parameters.values())
+    assert [(p.name, p.default) for p in parameters] == [
+        (f.name, inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
+        for f in fields]
+    values = ("extra", "k", "l", "observation", True, "absent", "present", ((0, 1),), ((2, 3),),
+              "detail", 0.5)
+    item = DiffItem(*values)
+    assert dataclasses.astuple(item) == values and vars(item) == dataclasses.asdict(item)
+    assert item == DiffItem(**dataclasses.asdict(item)) and hash(item) == hash(DiffItem(*values))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.kind = "matched"  # type: ignore[misc]
