@@ -26,6 +26,9 @@ from kgjudge.ontology import Lexicon
 #: Maps texts to vectors; cosine similarity of two keys' vectors is their embedding similarity.
 Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
 
+#: A reference node a candidate key matches: (identity, type, assertion, similarity).
+Option = tuple[str, str, str, float]
+
 #: Tie-break weight for equal assertions when assertion is ignored; far below any real similarity.
 _TIE = 1e-6
 
@@ -89,19 +92,20 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
                      graph=graph, keyed=assertion == "ignore")
 
 
-def _by_key(graph: GraphView) -> dict[str, list[tuple[str, str, str]]]:
-    """Key -> [(identity, type, assertion)] of the view's nodes, kept in its memo."""
+def _by_key(graph: GraphView) -> dict[str, list[Option]]:
+    """Key -> [(identity, type, assertion, 1.0)] of the view's nodes: what a candidate node
+    with that key matches exactly. Kept in the view's memo."""
     found = graph.memo.get("by_key")
     if found is None:
         found = graph.memo["by_key"] = {}
         for ident in graph.ids:
             node = graph.nodes[ident]
-            entry = (ident, node.type, node.assertion)
+            option = (ident, node.type, node.assertion, 1.0)
             same = found.get(node.key)
             if same is None:
-                found[node.key] = [entry]
+                found[node.key] = [option]
             else:
-                same.append(entry)
+                same.append(option)
     return found
 
 
@@ -241,11 +245,14 @@ class NodeSimilarity:
     def best(self, ref: GraphView, cand: GraphView) -> dict[tuple[str, str], float]:
         """(reference identity, candidate identity) -> s > 0, for every pair with credit."""
         targets, respect = self._targets(ref), self.respect
+        by_key: dict[str, list[Option]] | None = None
         out: dict[tuple[str, str], float] = {}
         for cid, c in cand.nodes.items():
             options = targets.get(c.key)
             if options is None:
-                options = targets[c.key] = self._options(ref, c.key)
+                if by_key is None:
+                    by_key = _by_key(ref)
+                options = targets[c.key] = self._options(by_key, c.key)
             for rid, type_, assertion, s in options:
                 if type_ == c.type and (not respect or assertion == c.assertion):
                     out[(rid, cid)] = s  # one option per (rid, key): no pair comes twice
@@ -255,7 +262,7 @@ class NodeSimilarity:
                     out[(rid, cid)] = s
         return out
 
-    def _targets(self, ref: GraphView) -> dict[str, list[tuple[str, str, str, float]]]:
+    def _targets(self, ref: GraphView) -> dict[str, list[Option]]:
         """Candidate key -> its options (see `_options`), filled as candidate keys come. Kept in
         the view's memo, so a cached reference view answers a key once for all its candidates;
         a view seen once pays only for the keys its candidate has (not for every relative of
@@ -266,21 +273,23 @@ class NodeSimilarity:
             found = memo[self] = {}
         return found
 
-    def _options(self, ref: GraphView, key: str) -> list[tuple[str, str, str, float]]:
-        """[(reference identity, type, assertion, s)]: the reference nodes that a candidate node
-        with ``key`` matches, exactly (s = 1) or as an ontology relative (partial credit). The
+    def _options(self, by_key: dict[str, list[Option]], key: str) -> list[Option]:
+        """The reference nodes that a candidate node with ``key`` matches, exactly (s = 1) or as
+        an ontology relative (partial credit); ``by_key`` is the reference's `_by_key`. The
         relatives relation is symmetric, so the key's own relatives are the ones to look up."""
         if self._relatives is None:
             self._relatives = self._build_relatives()
-        by_key = _by_key(ref)
-        options = [(rid, type_, assertion, 1.0) for rid, type_, assertion in
-                   by_key.get(key, ())]
-        credit = self.settings.partial_credit
+        exact = by_key.get(key, [])
+        credited = None
         for other in self._relatives.get(key, ()):  # a key is never its own relative
             found = by_key.get(other)
             if found is not None:
-                options += [(rid, type_, assertion, credit) for rid, type_, assertion in found]
-        return options
+                if credited is None:
+                    credited = exact.copy()
+                credit = self.settings.partial_credit
+                for rid, type_, assertion, _ in found:
+                    credited.append((rid, type_, assertion, credit))
+        return exact if credited is None else credited  # lists only read: `exact` is shared
 
     # ------------------------------------------------------------------ embeddings (optional)
     def _embeddable(self, r: Node, c: Node) -> bool:

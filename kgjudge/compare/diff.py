@@ -91,8 +91,8 @@ class _Side:
 
     def order(self) -> list[str]:
         """Identities by first mention, then identity: the order of items of one kind."""
-        if self._order is None:
-            self._order = sorted(self.ids, key=lambda i: (self.position(i), i))
+        if self._order is None:  # ids are sorted and sorting is stable: ties stay by identity
+            self._order = sorted(self.ids, key=self.position)
         return self._order
 
     def spans(self, ident: str) -> tuple[Span, ...]:
