@@ -61,6 +61,20 @@ class Scores:
     reference_edges: int
     candidate_edges: int
 
+    def __init__(self, node_precision: float, node_recall: float, node_f1: float,
+                 edge_precision: float, edge_recall: float, edge_f1: float, nsc: float,
+                 ams: float | None, scs: float | None, subgraph_precision: float | None,
+                 contradictions: int, matched: float, reference_nodes: int, candidate_nodes: int,
+                 reference_edges: int, candidate_edges: int) -> None:
+        # written out (dataclass keeps it), as DiffItem's: one dict update, not 16 frozen sets
+        self.__dict__.update(
+            node_precision=node_precision, node_recall=node_recall, node_f1=node_f1,
+            edge_precision=edge_precision, edge_recall=edge_recall, edge_f1=edge_f1, nsc=nsc,
+            ams=ams, scs=scs, subgraph_precision=subgraph_precision,
+            contradictions=contradictions, matched=matched, reference_nodes=reference_nodes,
+            candidate_nodes=candidate_nodes, reference_edges=reference_edges,
+            candidate_edges=candidate_edges)
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 

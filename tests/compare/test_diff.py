@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from kgjudge.compare import DiffItem, GraphDiff, compare
+from kgjudge.compare import DiffItem, GraphDiff, Scores, compare
 from kgjudge.graph import ReportGraph
 
 from .constructed import worked_candidate, worked_reference
@@ -133,18 +133,18 @@ def test_a_modifier_read_from_its_owners_words_is_named_by_its_label() -> None:
         in result.diff.lines()
 
 
-def test_diff_item_init_is_the_dataclass_one() -> None:
-    # DiffItem's __init__ is written out for speed: same parameters as its fields, every field
-    # set, still frozen
-    fields = dataclasses.fields(DiffItem)
-    parameters = list(inspect.signature(DiffItem).parameters.values())
+@pytest.mark.parametrize("cls", [DiffItem, Scores])
+def test_written_out_inits_are_the_dataclass_ones(cls: type) -> None:
+    # DiffItem's and Scores' __init__ are written out for speed: same parameters as their
+    # fields, every field set, still frozen
+    fields = dataclasses.fields(cls)
+    parameters = list(inspect.signature(cls).parameters.values())
     assert [(p.name, p.default) for p in parameters] == [
         (f.name, inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
         for f in fields]
-    values = ("extra", "k", "l", "observation", True, "absent", "present", ((0, 1),), ((2, 3),),
-              "detail", 0.5)
-    item = DiffItem(*values)
+    values = tuple(f"value {i}" for i in range(len(fields)))
+    item = cls(*values)
     assert dataclasses.astuple(item) == values and vars(item) == dataclasses.asdict(item)
-    assert item == DiffItem(**dataclasses.asdict(item)) and hash(item) == hash(DiffItem(*values))
+    assert item == cls(**dataclasses.asdict(item)) and hash(item) == hash(cls(*values))
     with pytest.raises(dataclasses.FrozenInstanceError):
-        item.kind = "matched"  # type: ignore[misc]
+        item.key = "changed"
