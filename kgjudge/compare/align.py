@@ -57,6 +57,20 @@ class GraphView:
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Per-view caches of derived values (wordings, modifiers), kept with a cached view."""
 
+    def __init__(self, ids: tuple[str, ...], nodes: dict[str, Node],
+                 node_ids: Mapping[str, tuple[str, ...]], assertions: Mapping[str, frozenset[str]],
+                 edges: frozenset[tuple[str, str, str]],
+                 out: dict[str, list[tuple[str, str]]] | None = None,
+                 into: dict[str, list[tuple[str, str]]] | None = None,
+                 graph: ReportGraph | None = None, keyed: bool = False,
+                 memo: dict[str, Any] | None = None) -> None:
+        # written out (dataclass keeps it), as DiffItem's: the generated frozen __init__ sets
+        # the ten fields one by one (3x the cost; two views a comparison). None: a new dict.
+        self.__dict__.update(ids=ids, nodes=nodes, node_ids=node_ids, assertions=assertions,
+                             edges=edges, out={} if out is None else out,
+                             into={} if into is None else into, graph=graph, keyed=keyed,
+                             memo={} if memo is None else memo)
+
     def __len__(self) -> int:
         return len(self.ids)
 

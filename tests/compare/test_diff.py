@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from kgjudge.compare import DiffItem, GraphDiff, Scores, compare
+from kgjudge.compare import DiffItem, GraphDiff, GraphView, Scores, compare
 from kgjudge.graph import ReportGraph
 
 from .constructed import worked_candidate, worked_reference
@@ -133,18 +133,29 @@ def test_a_modifier_read_from_its_owners_words_is_named_by_its_label() -> None:
         in result.diff.lines()
 
 
-@pytest.mark.parametrize("cls", [DiffItem, Scores])
+@pytest.mark.parametrize("cls", [DiffItem, Scores, GraphView])
 def test_written_out_inits_are_the_dataclass_ones(cls: type) -> None:
-    # DiffItem's and Scores' __init__ are written out for speed: same parameters as their
-    # fields, every field set, still frozen
+    # DiffItem's, Scores' and GraphView's __init__ are written out for speed: same parameters as
+    # their fields (None for a field with a default factory: a new value each time), every
+    # field set, still frozen
     fields = dataclasses.fields(cls)
     parameters = list(inspect.signature(cls).parameters.values())
     assert [(p.name, p.default) for p in parameters] == [
-        (f.name, inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
+        (f.name, None if f.default_factory is not dataclasses.MISSING else
+         inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
         for f in fields]
     values = tuple(f"value {i}" for i in range(len(fields)))
     item = cls(*values)
-    assert dataclasses.astuple(item) == values and vars(item) == dataclasses.asdict(item)
-    assert item == cls(**dataclasses.asdict(item)) and hash(item) == hash(cls(*values))
+    assert tuple(getattr(item, f.name) for f in fields) == values
+    assert vars(item) == {f.name: getattr(item, f.name) for f in fields}
+    assert item == cls(*values) and repr(item) == repr(cls(*values))
     with pytest.raises(dataclasses.FrozenInstanceError):
         item.key = "changed"
+    required = [v for v, p in zip(values, parameters, strict=True) if p.default is p.empty]
+    bare, other = cls(*required), cls(*required)
+    for f in fields:
+        if f.default_factory is not dataclasses.MISSING:
+            assert getattr(bare, f.name) == f.default_factory()
+            assert getattr(bare, f.name) is not getattr(other, f.name)
+        elif f.default is not dataclasses.MISSING:
+            assert getattr(bare, f.name) == f.default
