@@ -77,6 +77,25 @@ def test_modifier_and_relation_changes_are_reported() -> None:
     assert not any("small" in line and line.startswith("-") for line in lines)
 
 
+def test_relations_to_unmatched_nodes_differ_even_when_as_many() -> None:
+    # two relations each side, the candidate's to nodes the reference lacks (both read as
+    # 'unmatched'): a mismatch; one shared and one unmatched: still a mismatch; all shared: none
+    def report(*targets: str) -> ReportGraph:
+        g = ReportGraph(text="")
+        o = g.add_node("opacity", "observation")
+        for dx in targets:
+            g.add_edge(o, "suggestive_of", g.add_node(dx, "observation"))
+            g.add_edge(g.add_node(f"{dx}_size", "modifier"), "modify", o)
+        return g
+
+    ref = report("pneumonia", "edema")
+    for cand, differs in ((report("atelectasis", "mass"), True),
+                          (report("pneumonia", "mass"), True),
+                          (report("edema", "pneumonia"), False)):
+        mismatched = compare(ref, cand).diff.relation_mismatches
+        assert [i.key for i in mismatched] == (["opacity"] if differs else [])
+
+
 def test_identical_graphs_have_only_matched_items() -> None:
     diff = compare(worked_reference(), worked_reference()).diff
     assert diff.lines() == []
