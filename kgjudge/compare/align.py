@@ -16,7 +16,6 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from kgjudge.domain import CompareSettings
@@ -194,16 +193,20 @@ class Matching:
 
     @property
     def total(self) -> float:
-        return math.fsum(s for _, s in self.pairs.values())
+        return math.fsum([s for _, s in self.pairs.values()])
 
     def inverse(self) -> dict[str, tuple[str, float]]:
         return {c: (r, s) for r, (c, s) in self.pairs.items()}
 
-    @cached_property
+    @property
     def back(self) -> dict[str, str]:
         """Candidate identity -> reference identity (built once: scores and diff both read it;
         callers only read it)."""
-        return {c: r for r, (c, _) in self.pairs.items()}
+        # kept by hand, not by functools.cached_property: Python 3.11's takes a lock per read
+        found = self.__dict__.get("back")
+        if found is None:
+            found = self.__dict__["back"] = {c: r for r, (c, _) in self.pairs.items()}
+        return found
 
 
 class NodeSimilarity:
