@@ -29,12 +29,15 @@ def f1(precision: float, recall: float) -> float:
 
 def edge_weights(ref: GraphView, cand: GraphView, matching: Matching) -> dict[Triple, float]:
     """Matched weight of each reference edge: min(s(a), s(b)) when C has (M(a), rel, M(b))."""
-    pairs = matching.pairs
+    pairs, cand_edges = matching.pairs, cand.edges
     weights: dict[Triple, float] = {}
-    for a, rel, b in ref.edges:
-        ma, mb = pairs.get(a), pairs.get(b)
-        if ma and mb and (ma[0], rel, mb[0]) in cand.edges:
-            weights[(a, rel, b)] = min(ma[1], mb[1])
+    for edge in ref.edges:
+        a, rel, b = edge
+        ma = pairs.get(a)
+        if ma is not None:
+            mb = pairs.get(b)
+            if mb is not None and (ma[0], rel, mb[0]) in cand_edges:
+                weights[edge] = min(ma[1], mb[1])
     return weights
 
 
