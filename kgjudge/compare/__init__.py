@@ -101,11 +101,13 @@ def compare_views(reference: ReportGraph, candidate: ReportGraph, ref: GraphView
 
 def to_alignment(ref: GraphView, cand: GraphView, matching: Matching) -> Alignment:
     """The public Alignment, in graph node ids (an identity's first node when several collapse)."""
-    pairs = matching.pairs
-    matched_c = {c for c, _ in pairs.values()}
-    aligned = sorted([(r, c, s) for r, (c, s) in pairs.items()])  # identities are unique
+    pairs, back = matching.pairs, matching.back
+    aligned = []
+    for r in sorted(pairs):  # identities are unique: sorting them sorts the triples
+        c, s = pairs[r]
+        aligned.append((r, c, s))
     r_unmatched = [r for r in ref.ids if r not in pairs]
-    c_unmatched = [c for c in cand.ids if c not in matched_c]
+    c_unmatched = [c for c in cand.ids if c not in back]
     contradictions = list(matching.contradictions)
     if ref.keyed or cand.keyed:  # identities are keys: name each one's first graph node
         first_r, first_c = _first_ids(ref), _first_ids(cand)

@@ -2,8 +2,9 @@
 
 Graphs are first seen through an identity rule (`GraphView`): with ``assertion="respect"`` a node
 is its id ("key|assertion"); with ``"ignore"`` it is its key, so "effusion" and "no effusion"
-collapse into one node, as in ReXKG. Similarities are computed sparsely (each reference node
-indexed under its key and its ontology relatives' keys, kept with the view), and only nodes
+collapse into one node, as in ReXKG. Similarities are computed sparsely (reference nodes indexed
+by key; each candidate key looks up itself and its ontology relatives, the answer kept with the
+reference view for its next candidates), and only nodes
 competing for the same partner go into ``scipy.optimize.linear_sum_assignment`` (unless the
 best matching among them is evidently unique), so comparing two reports builds no |R| x |C|
 matrix.
@@ -13,9 +14,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from kgjudge.domain import CompareSettings
@@ -24,6 +24,9 @@ from kgjudge.ontology import Lexicon
 
 #: Maps texts to vectors; cosine similarity of two keys' vectors is their embedding similarity.
 Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
+
+#: A reference node a candidate key matches: (identity, type, assertion, similarity).
+Option = tuple[str, str, str, float]
 
 #: Tie-break weight for equal assertions when assertion is ignored; far below any real similarity.
 _TIE = 1e-6
@@ -38,9 +41,9 @@ class GraphView:
     nodes: dict[str, Node]
     """Identity -> representative node (the 'present' one when several collapse, with the spans
     of all of them)."""
-    node_ids: dict[str, tuple[str, ...]]
+    node_ids: Mapping[str, tuple[str, ...]]
     """Identity -> the graph node ids it stands for."""
-    assertions: dict[str, frozenset[str]]
+    assertions: Mapping[str, frozenset[str]]
     edges: frozenset[tuple[str, str, str]]
     """(source identity, relation, target identity), self-loops dropped."""
     out: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
@@ -53,6 +56,20 @@ class GraphView:
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Per-view caches of derived values (wordings, modifiers), kept with a cached view."""
 
+    def __init__(self, ids: tuple[str, ...], nodes: dict[str, Node],
+                 node_ids: Mapping[str, tuple[str, ...]], assertions: Mapping[str, frozenset[str]],
+                 edges: frozenset[tuple[str, str, str]],
+                 out: dict[str, list[tuple[str, str]]] | None = None,
+                 into: dict[str, list[tuple[str, str]]] | None = None,
+                 graph: ReportGraph | None = None, keyed: bool = False,
+                 memo: dict[str, Any] | None = None) -> None:
+        # written out (dataclass keeps it), as DiffItem's: the generated frozen __init__ sets
+        # the ten fields one by one (3x the cost; two views a comparison). None: a new dict.
+        self.__dict__.update(ids=ids, nodes=nodes, node_ids=node_ids, assertions=assertions,
+                             edges=edges, out={} if out is None else out,
+                             into={} if into is None else into, graph=graph, keyed=keyed,
+                             memo={} if memo is None else memo)
+
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -61,11 +78,13 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
     """See ``graph`` under the identity rule ``assertion`` ('respect' or 'ignore')."""
     if assertion not in ("respect", "ignore"):
         raise ValueError(f"assertion must be 'respect' or 'ignore', not {assertion!r}")
+    node_ids: Mapping[str, tuple[str, ...]]
+    assertions: Mapping[str, frozenset[str]]
     if assertion == "respect":  # the common case: identity is the node id, nothing collapses
         nodes = dict(graph.node_items())
-        node_ids = {nid: (nid,) for nid in nodes}
-        assertions = {nid: _ASSERTED[node.assertion] for nid, node in nodes.items()}
-        edges = {(e.source, e.relation, e.target) for e in graph.edges() if e.source != e.target}
+        # read only for collapsed views: derived on access rather than built for every view
+        node_ids, assertions = _PerNode(nodes, _itself), _PerNode(nodes, _asserted)
+        edges = {e[:3] for e in graph.edges() if e.source != e.target}  # (source, rel, target)
     else:
         nodes, node_ids, assertions, edges = _collapse(graph)
     out: dict[str, list[tuple[str, str]]] = {}
@@ -86,6 +105,23 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
                      graph=graph, keyed=assertion == "ignore")
 
 
+def _by_key(graph: GraphView) -> dict[str, list[Option]]:
+    """Key -> [(identity, type, assertion, 1.0)] of the view's nodes: what a candidate node
+    with that key matches exactly. Kept in the view's memo."""
+    found = graph.memo.get("by_key")
+    if found is None:
+        found = graph.memo["by_key"] = {}
+        for ident in graph.ids:
+            node = graph.nodes[ident]
+            option = (ident, node.type, node.assertion, 1.0)
+            same = found.get(node.key)
+            if same is None:
+                found[node.key] = [option]
+            else:
+                same.append(option)
+    return found
+
+
 class _Asserted(dict[str, frozenset[str]]):
     """frozenset({assertion}) by assertion, one shared value each (a view holds one per node)."""
 
@@ -95,6 +131,33 @@ class _Asserted(dict[str, frozenset[str]]):
 
 
 _ASSERTED = _Asserted()
+
+
+class _PerNode(Mapping[str, Any]):
+    """Identity -> a value derived from its node on access (a respect view's node_ids and
+    assertions: one identity per node, so a dict of them would only repeat the nodes)."""
+
+    __slots__ = ("_nodes", "_value")
+
+    def __init__(self, nodes: dict[str, Node], value: Callable[[str, Node], Any]) -> None:
+        self._nodes, self._value = nodes, value
+
+    def __getitem__(self, ident: str) -> Any:
+        return self._value(ident, self._nodes[ident])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._nodes)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+
+def _itself(ident: str, node: Node) -> tuple[str, ...]:
+    return (ident,)
+
+
+def _asserted(ident: str, node: Node) -> frozenset[str]:
+    return _ASSERTED[node.assertion]
 
 
 def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str, ...]],
@@ -130,16 +193,20 @@ class Matching:
 
     @property
     def total(self) -> float:
-        return math.fsum(s for _, s in self.pairs.values())
+        return math.fsum([s for _, s in self.pairs.values()])
 
     def inverse(self) -> dict[str, tuple[str, float]]:
         return {c: (r, s) for r, (c, s) in self.pairs.items()}
 
-    @cached_property
+    @property
     def back(self) -> dict[str, str]:
         """Candidate identity -> reference identity (built once: scores and diff both read it;
         callers only read it)."""
-        return {c: r for r, (c, _) in self.pairs.items()}
+        # kept by hand, not by functools.cached_property: Python 3.11's takes a lock per read
+        found = self.__dict__.get("back")
+        if found is None:
+            found = self.__dict__["back"] = {c: r for r, (c, _) in self.pairs.items()}
+        return found
 
 
 class NodeSimilarity:
@@ -194,43 +261,52 @@ class NodeSimilarity:
 
     def best(self, ref: GraphView, cand: GraphView) -> dict[tuple[str, str], float]:
         """(reference identity, candidate identity) -> s > 0, for every pair with credit."""
-        targets, respect = self.targets(ref), self.respect
+        targets, respect = self._targets(ref), self.respect
+        by_key: dict[str, list[Option]] | None = None
         out: dict[tuple[str, str], float] = {}
         for cid, c in cand.nodes.items():
             options = targets.get(c.key)
-            if options is not None:
-                for rid, type_, assertion, s in options:
-                    if type_ == c.type and (not respect or assertion == c.assertion):
-                        out[(rid, cid)] = s  # one option per (rid, key): no pair comes twice
+            if options is None:
+                if by_key is None:
+                    by_key = _by_key(ref)
+                options = targets[c.key] = self._options(by_key, c.key)
+            for rid, type_, assertion, s in options:
+                if type_ == c.type and (not respect or assertion == c.assertion):
+                    out[(rid, cid)] = s  # one option per (rid, key): no pair comes twice
         if self.embedder is not None:
             for rid, cid, s in self._embedding_pairs(ref, cand):
                 if s > out.get((rid, cid), 0.0):
                     out[(rid, cid)] = s
         return out
 
-    def targets(self, ref: GraphView) -> dict[str, list[tuple[str, str, str, float]]]:
-        """Candidate key -> [(reference identity, type, assertion, s)]: the reference nodes that a
-        candidate node with that key matches, exactly or as an ontology relative. Kept in the
-        view's memo, so a cached reference view is indexed once for all its candidates."""
+    def _targets(self, ref: GraphView) -> dict[str, list[Option]]:
+        """Candidate key -> its options (see `_options`), filled as candidate keys come. Kept in
+        the view's memo, so a cached reference view answers a key once for all its candidates;
+        a view seen once pays only for the keys its candidate has (not for every relative of
+        every reference key)."""
         memo = ref.memo.setdefault("targets", {})
         found = memo.get(self)  # keyed by this NodeSimilarity: its lexicon and settings
         if found is None:
-            found = memo[self] = self._targets(ref)
+            found = memo[self] = {}
         return found
 
-    def _targets(self, ref: GraphView) -> dict[str, list[tuple[str, str, str, float]]]:
+    def _options(self, by_key: dict[str, list[Option]], key: str) -> list[Option]:
+        """The reference nodes that a candidate node with ``key`` matches, exactly (s = 1) or as
+        an ontology relative (partial credit); ``by_key`` is the reference's `_by_key`. The
+        relatives relation is symmetric, so the key's own relatives are the ones to look up."""
         if self._relatives is None:
             self._relatives = self._build_relatives()
-        relatives, credit = self._relatives, self.settings.partial_credit
-        found: dict[str, list[tuple[str, str, str, float]]] = defaultdict(list)
-        for rid in ref.ids:
-            r = ref.nodes[rid]
-            found[r.key].append((rid, r.type, r.assertion, 1.0))
-            if credit > 0:  # a key is never its own relative, so each (rid, key) comes once
-                option = (rid, r.type, r.assertion, credit)
-                for key in relatives.get(r.key, ()):
-                    found[key].append(option)
-        return found
+        exact = by_key.get(key, [])
+        credited = None
+        for other in self._relatives.get(key, ()):  # a key is never its own relative
+            found = by_key.get(other)
+            if found is not None:
+                if credited is None:
+                    credited = exact.copy()
+                credit = self.settings.partial_credit
+                for rid, type_, assertion, _ in found:
+                    credited.append((rid, type_, assertion, credit))
+        return exact if credited is None else credited  # lists only read: `exact` is shared
 
     # ------------------------------------------------------------------ embeddings (optional)
     def _embeddable(self, r: Node, c: Node) -> bool:

@@ -12,6 +12,7 @@ in the view's memo, so a reference view cached for many candidates is read once.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 from kgjudge.compare.align import GraphView, Matching
@@ -31,6 +32,7 @@ Located = list[tuple[str, tuple[str, ...]]]
 Relations = tuple[Located, list[str], list[tuple[str, str]]]
 #: The same as sets (locations with modifier sets), to compare with a candidate's.
 Shape = tuple[set[tuple[str, frozenset[str]]], set[str], set[tuple[str, str]]]
+_NO_MODIFIERS: frozenset[str] = frozenset()
 _BARE: Relations = ([], [], [])
 """The relations of a node without any (read only)."""
 
@@ -90,8 +92,8 @@ class _Side:
 
     def order(self) -> list[str]:
         """Identities by first mention, then identity: the order of items of one kind."""
-        if self._order is None:
-            self._order = sorted(self.ids, key=lambda i: (self.position(i), i))
+        if self._order is None:  # ids are sorted and sorting is stable: ties stay by identity
+            self._order = sorted(self.ids, key=self.position)
         return self._order
 
     def spans(self, ident: str) -> tuple[Span, ...]:
@@ -210,7 +212,7 @@ def build_diff(ref: GraphView, cand: GraphView, matching: Matching, *,
     by_kind = {"contradicted": contradicted, "missing": missing,
                "extra": _extra_items(c, matching, roots, mods),
                "relation_mismatch": mismatched, "matched": matched}
-    return GraphDiff(tuple(item for kind in DIFF_KINDS for item in by_kind[kind]))
+    return GraphDiff(tuple(itertools.chain.from_iterable(by_kind[kind] for kind in DIFF_KINDS)))
 
 
 def _reference_items(r: _Side, c: _Side, matching: Matching, roots: frozenset[str],
@@ -304,12 +306,12 @@ def _mismatch(r: _Side, c: _Side, rid: str, cid: str, back: dict[str, str], s: f
     c_located, c_mods, c_others = c_relations or _BARE
     r_places, r_mods, r_others = r.shape(rid)
     aspects = []
-    if _placed(c_located, back) != r_places:
+    if not _same_places(c_located, back, r_places):
         aspects.append(("located at ", _phrases(r, r.locations(rid)),
                         _phrases(c, [t for t, _ in c_located])))
-    if {_mapped(m, back) for m in c_mods} != r_mods:
+    if not _same_nodes(c_mods, back, r_mods):
         aspects.append(("", _modifiers(r, r.modifiers(rid), rid), _modifiers(c, c_mods, cid)))
-    if {(rel, _mapped(t, back)) for rel, t in c_others} != r_others:
+    if not _same_relations(c_others, back, r_others):
         aspects.append(("", _relations(r, r.relations(rid)[2]), _relations(c, c_others)))
     if not aspects:
         return None
@@ -319,16 +321,40 @@ def _mismatch(r: _Side, c: _Side, rid: str, cid: str, back: dict[str, str], s: f
                  r.around(rid), c.around(cid), f"{r.words(rid)}: {said}", s)
 
 
-def _mapped(ident: str, back: dict[str, str]) -> str:
-    """A candidate identity in reference terms; an unmatched one equals no reference node."""
-    found = back.get(ident)
-    return found if found is not None else f"\x00unmatched:{ident}"
+# The candidate's side in reference terms equals the reference's sets: its items are distinct
+# and ``back`` is one-to-one, so equal counts and every item found suffice (no set is built);
+# an unmatched candidate node reads as None, which no reference set holds.
+def _same_places(located: Located, back: dict[str, str],
+                 places: set[tuple[str, frozenset[str]]]) -> bool:
+    """Candidate locations with their modifiers are the reference's ``places``."""
+    if len(located) != len(places):
+        return False
+    for t, mods in located:
+        if (back.get(t), frozenset([back.get(m) for m in mods]) if mods else _NO_MODIFIERS) \
+                not in places:
+            return False
+    return True
 
 
-def _placed(located: Located, back: dict[str, str]) -> set[tuple[str, frozenset[str]]]:
-    """Candidate locations with their modifiers, in reference terms."""
-    return {(_mapped(t, back), frozenset([_mapped(m, back) for m in mods]))
-            for t, mods in located}
+def _same_nodes(idents: list[str], back: dict[str, str], expected: set[str]) -> bool:
+    """Candidate nodes (modifiers) are the reference's ``expected``."""
+    if len(idents) != len(expected):
+        return False
+    for ident in idents:
+        if back.get(ident) not in expected:
+            return False
+    return True
+
+
+def _same_relations(rels: list[tuple[str, str]], back: dict[str, str],
+                    expected: set[tuple[str, str]]) -> bool:
+    """Candidate (relation, target) pairs are the reference's ``expected``."""
+    if len(rels) != len(expected):
+        return False
+    for rel, t in rels:
+        if (rel, back.get(t)) not in expected:
+            return False
+    return True
 
 
 def _phrases(side: _Side, idents: list[str]) -> str:

@@ -8,7 +8,6 @@ reference, and identical empty graphs score 1.0.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 
@@ -30,12 +29,15 @@ def f1(precision: float, recall: float) -> float:
 
 def edge_weights(ref: GraphView, cand: GraphView, matching: Matching) -> dict[Triple, float]:
     """Matched weight of each reference edge: min(s(a), s(b)) when C has (M(a), rel, M(b))."""
-    pairs = matching.pairs
+    pairs, cand_edges = matching.pairs, cand.edges
     weights: dict[Triple, float] = {}
-    for a, rel, b in ref.edges:
-        ma, mb = pairs.get(a), pairs.get(b)
-        if ma and mb and (ma[0], rel, mb[0]) in cand.edges:
-            weights[(a, rel, b)] = min(ma[1], mb[1])
+    for edge in ref.edges:
+        a, rel, b = edge
+        ma = pairs.get(a)
+        if ma is not None:
+            mb = pairs.get(b)
+            if mb is not None and (ma[0], rel, mb[0]) in cand_edges:
+                weights[edge] = min(ma[1], mb[1])
     return weights
 
 
@@ -43,7 +45,6 @@ def score(ref: GraphView, cand: GraphView, matching: Matching, *,
           finding_roots: Iterable[str] = ("observation", "device"),
           typed_ams: bool = True) -> Scores:
     """Every score of docs/metrics.md for one aligned pair of graphs."""
-    pairs = matching.pairs
     n_r, n_c = len(ref.ids), len(cand.ids)
     e_r, e_c = len(ref.edges), len(cand.edges)
     total = min(matching.total, float(min(n_r, n_c)))  # guards float drift in the sum
@@ -53,44 +54,59 @@ def score(ref: GraphView, cand: GraphView, matching: Matching, *,
     edge_p, edge_r = ratio(matched_edges, e_c), ratio(matched_edges, e_r)
     denominator = n_r + abs(n_r - n_c)
     nsc = min(1.0, total / denominator) if denominator else (1.0 if n_c == 0 else 0.0)
-    roots = frozenset(finding_roots)
-    r_incident: dict[str, list[float]] = defaultdict(list)  # node -> its matched edges' weights
-    c_incident: dict[str, list[float]] = defaultdict(list)
-    for (a, _, b), w in weights.items():  # M is one-to-one: C's matched edges are distinct too
-        r_incident[a].append(w)
-        r_incident[b].append(w)
-        c_incident[pairs[a][0]].append(w)
-        c_incident[pairs[b][0]].append(w)
+    scs, subgraph_precision = star_coverages(ref, cand, matching, weights,
+                                             frozenset(finding_roots))
     return Scores(
         node_precision=node_p, node_recall=node_r, node_f1=f1(node_p, node_r),
         edge_precision=edge_p, edge_recall=edge_r, edge_f1=f1(edge_p, edge_r),
         nsc=nsc,
         ams=ams(ref, cand, matching, typed=typed_ams),
-        scs=star_coverage(ref, {r: s for r, (_, s) in pairs.items()}, r_incident, roots),
-        subgraph_precision=star_coverage(cand, {c: s for c, s in pairs.values()}, c_incident,
-                                         roots),
+        scs=scs, subgraph_precision=subgraph_precision,
         contradictions=len(matching.contradictions),
         matched=total, reference_nodes=n_r, candidate_nodes=n_c,
         reference_edges=e_r, candidate_edges=e_c,
     )
 
 
-def star_coverage(graph: GraphView, node_sim: dict[str, float],
-                  incident: dict[str, list[float]], roots: frozenset[str]) -> float | None:
-    """Mean coverage of the finding stars of ``graph`` (ReXKG-SCS from R's side); None if none.
+def star_coverages(ref: GraphView, cand: GraphView, matching: Matching,
+                   weights: dict[Triple, float],
+                   roots: frozenset[str]) -> tuple[float | None, float | None]:
+    """Mean coverage of the reference's finding stars (ReXKG-SCS) and of the candidate's
+    (subgraph precision); None for a side without a star.
 
     A star is a node whose type is in ``roots`` plus its incident edges in both directions;
-    coverage = (s(root) + sum of matched edge weights) / (1 + number of edges). ``incident``
-    holds each node's matched incident edge weights (unmatched edges add 0).
+    coverage = (s(root) + sum of its matched edges' weights) / (1 + number of its edges), where
+    ``weights`` holds the matched reference edges. An unmatched root covers 0 (no edge at it is
+    matched). A matched pair's nodes have one type (similarity requires it), and M is one-to-one,
+    so the candidate's matched edges at a matched root are the images of the reference's at its
+    partner: both sides share each matched root's numerator and differ in its number of edges.
     """
-    coverages = []
-    for nid, degree in _stars(graph, roots):
-        covered = node_sim.get(nid, 0.0)
-        weights = incident.get(nid)
-        if weights is not None:
-            covered = math.fsum([covered, *weights])
-        coverages.append(covered / (1 + degree))
-    return math.fsum(coverages) / len(coverages) if coverages else None
+    r_stars, c_stars = _stars(ref, roots), _stars(cand, roots)
+    if not r_stars and not c_stars:
+        return None, None
+    pairs = matching.pairs
+    incident: dict[str, list[float]] = {}  # reference node -> its matched edges' weights
+    for (a, _, b), w in weights.items():
+        for end in (a, b):
+            found = incident.get(end)
+            if found is None:
+                incident[end] = [w]
+            else:
+                found.append(w)
+    covered: dict[str, float] = {}  # matched reference root -> its coverage's numerator
+    r_coverages = []
+    for rid, degree in r_stars:
+        mapped = pairs.get(rid)
+        if mapped is not None:
+            found = incident.get(rid)
+            numerator = mapped[1] if found is None else math.fsum([mapped[1], *found])
+            covered[rid] = numerator
+            r_coverages.append(numerator / (1 + degree))
+    back = matching.back
+    c_coverages = [covered[back[cid]] / (1 + degree) for cid, degree in c_stars if cid in back]
+    # unmatched roots' zero coverages are left out of the sums (exactly rounded: same result)
+    return (math.fsum(r_coverages) / len(r_stars) if r_stars else None,
+            math.fsum(c_coverages) / len(c_stars) if c_stars else None)
 
 
 def _stars(graph: GraphView, roots: frozenset[str]) -> list[tuple[str, int]]:
@@ -119,9 +135,11 @@ def ams(ref: GraphView, cand: GraphView, matching: Matching, *, typed: bool = Tr
     rows, total_edges = _rows(ref)
     terms: list[float] = []
     for src, row in rows.items():
-        b_row: set[str] = set()
         mapped = pairs.get(src)
-        for rel, c_tgt in cand_out.get(mapped[0], ()) if mapped else ():
+        if mapped is None:
+            continue  # B's row is empty: the row scores 0 (and adds nothing to the sum)
+        b_row: set[str] = set()
+        for rel, c_tgt in cand_out.get(mapped[0], ()):
             tgt = back.get(c_tgt)
             if tgt is None:
                 continue

@@ -109,7 +109,14 @@ def test_ontology_keys_never_use_embeddings() -> None:
 
 def test_views_sort_and_collapse() -> None:
     g = graph(("b", "anatomy", "present"), ("a", "anatomy", "absent"), ("a", "anatomy", "present"))
-    assert view(g).ids == ("a|absent", "a|present", "b|present")
+    respected = view(g)
+    assert respected.ids == ("a|absent", "a|present", "b|present")
+    assert respected.node_ids == {i: (i,) for i in respected.ids}  # derived on access
+    assert dict(respected.assertions) == {"a|absent": frozenset({"absent"}),
+                                          "a|present": frozenset({"present"}),
+                                          "b|present": frozenset({"present"})}
+    with pytest.raises(KeyError):
+        respected.assertions["c|present"]
     ignored = view(g, "ignore")
     assert ignored.ids == ("a", "b")
     assert ignored.nodes["a"].assertion == "present"

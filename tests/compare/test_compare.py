@@ -8,8 +8,9 @@ import pytest
 
 from kgjudge.compare import GraphDiff, compare, compare_with_pack, view
 from kgjudge.domain import load_pack
+from kgjudge.graph import ReportGraph
 
-from .constructed import worked_candidate, worked_reference
+from .constructed import tiny_lexicon, worked_candidate, worked_reference
 
 PACK = Path(__file__).parents[1] / "extract" / "pack"
 
@@ -62,3 +63,23 @@ def test_comparing_leaves_no_cyclic_garbage() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_star_coverage_by_hand_with_partial_credit_and_unequal_degrees() -> None:
+    # effusion ~ pleural_effusion (0.5): the candidate's star has one more edge (big), each side
+    # one unmatched star; matched edges weigh min(0.5, 1) = 0.5
+    ref, cand = ReportGraph(), ReportGraph()
+    eff, lung = ref.add_node("effusion", "observation"), ref.add_node("lung", "anatomy")
+    ref.add_edge(eff, "located_at", lung)
+    ref.add_edge(ref.add_node("small", "modifier"), "modify", eff)
+    ref.add_edge(ref.add_node("left", "modifier"), "modify", lung)
+    ref.add_node("pneumothorax", "observation")
+    pleural, c_lung = cand.add_node("pleural_effusion", "observation"), cand.add_node("lung",
+                                                                                     "anatomy")
+    cand.add_edge(pleural, "located_at", c_lung)
+    cand.add_edge(cand.add_node("small", "modifier"), "modify", pleural)
+    cand.add_edge(cand.add_node("big", "modifier"), "modify", pleural)
+    cand.add_edge(cand.add_node("edema", "observation"), "located_at", c_lung)
+    scores = compare(ref, cand, lexicon=tiny_lexicon(), diff=False).scores
+    assert scores.scs == pytest.approx(((0.5 + 0.5 + 0.5) / 3 + 0) / 2)
+    assert scores.subgraph_precision == pytest.approx(((0.5 + 0.5 + 0.5) / 4 + 0) / 2)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from kgjudge.compare import GraphDiff, compare
+import dataclasses
+import inspect
+
+import pytest
+
+from kgjudge.compare import DiffItem, GraphDiff, GraphView, Scores, compare
 from kgjudge.graph import ReportGraph
 
 from .constructed import worked_candidate, worked_reference
@@ -72,6 +77,25 @@ def test_modifier_and_relation_changes_are_reported() -> None:
     assert not any("small" in line and line.startswith("-") for line in lines)
 
 
+def test_relations_to_unmatched_nodes_differ_even_when_as_many() -> None:
+    # two relations each side, the candidate's to nodes the reference lacks (both read as
+    # 'unmatched'): a mismatch; one shared and one unmatched: still a mismatch; all shared: none
+    def report(*targets: str) -> ReportGraph:
+        g = ReportGraph(text="")
+        o = g.add_node("opacity", "observation")
+        for dx in targets:
+            g.add_edge(o, "suggestive_of", g.add_node(dx, "observation"))
+            g.add_edge(g.add_node(f"{dx}_size", "modifier"), "modify", o)
+        return g
+
+    ref = report("pneumonia", "edema")
+    for cand, differs in ((report("atelectasis", "mass"), True),
+                          (report("pneumonia", "mass"), True),
+                          (report("edema", "pneumonia"), False)):
+        mismatched = compare(ref, cand).diff.relation_mismatches
+        assert [i.key for i in mismatched] == (["opacity"] if differs else [])
+
+
 def test_identical_graphs_have_only_matched_items() -> None:
     diff = compare(worked_reference(), worked_reference()).diff
     assert diff.lines() == []
@@ -126,3 +150,31 @@ def test_a_modifier_read_from_its_owners_words_is_named_by_its_label() -> None:
                                pack)
     assert "~ relation mismatch: lungs: unqualified in the reference, bilateral in the candidate" \
         in result.diff.lines()
+
+
+@pytest.mark.parametrize("cls", [DiffItem, Scores, GraphView])
+def test_written_out_inits_are_the_dataclass_ones(cls: type) -> None:
+    # DiffItem's, Scores' and GraphView's __init__ are written out for speed: same parameters as
+    # their fields (None for a field with a default factory: a new value each time), every
+    # field set, still frozen
+    fields = dataclasses.fields(cls)
+    parameters = list(inspect.signature(cls).parameters.values())
+    assert [(p.name, p.default) for p in parameters] == [
+        (f.name, None if f.default_factory is not dataclasses.MISSING else
+         inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
+        for f in fields]
+    values = tuple(f"value {i}" for i in range(len(fields)))
+    item = cls(*values)
+    assert tuple(getattr(item, f.name) for f in fields) == values
+    assert vars(item) == {f.name: getattr(item, f.name) for f in fields}
+    assert item == cls(*values) and repr(item) == repr(cls(*values))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.key = "changed"
+    required = [v for v, p in zip(values, parameters, strict=True) if p.default is p.empty]
+    bare, other = cls(*required), cls(*required)
+    for f in fields:
+        if f.default_factory is not dataclasses.MISSING:
+            assert getattr(bare, f.name) == f.default_factory()
+            assert getattr(bare, f.name) is not getattr(other, f.name)
+        elif f.default is not dataclasses.MISSING:
+            assert getattr(bare, f.name) == f.default
