@@ -126,7 +126,11 @@ def start_flag(vocab: Vocab, tests: list[WordTest]) -> Any:
 
     getters = vocab.lex_attr_getters
     # the highest free bit: low free bits can be spaCy's own retired flags (IS_OOV_DEPRECATED)
-    flag = max(set(range(1, 64)) - set(getters))
+    free = set(range(1, 64)) - set(getters)
+    if not free:  # each PackMatcher on a vocabulary takes one of its 64 lexeme flags
+        raise RuntimeError("this spaCy vocabulary has no free lexeme flag left for the open "
+                           "patterns' start words; build the extractor on a new pipeline")
+    flag = max(free)
     flag = vocab.add_flag(lambda text: any(test(_Text(text, getters)) for test in tests), flag)
     vocab[_FLAGGED].set_flag(flag, True)
     starts = PhraseMatcher(vocab, attr=flag)

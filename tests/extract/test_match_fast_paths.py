@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from kgjudge.domain import load_pack
 from kgjudge.extract import get_extractor
 from kgjudge.extract.context import Scope, assert_mentions
-from kgjudge.extract.guards import first_token_test
+from kgjudge.extract.guards import first_token_test, start_flag
 from kgjudge.extract.pipeline import (
     DocMatches,
     Mention,
@@ -118,6 +118,22 @@ def test_the_start_flag_marks_exactly_the_words_passing_a_test(radiology) -> Non
         new = flagged("T9 9173 mm 23rd qqz8812 ninety-one 4x7 sixty kgj1x")
         assert new[0] == new[1] and 0 < len(new[0]) < 9
     assert flagged("9173 qqz8812 kgj1x") == ([0], [0])  # made again after the zone
+
+
+def test_start_flags_run_out_with_a_clear_error() -> None:
+    """Each PackMatcher on a vocabulary takes one of its lexeme flags; when none is left the
+    error says what to do, rather than max() of an empty set."""
+    import spacy
+
+    vocab = spacy.blank("en").vocab
+    test = first_token_test({"LIKE_NUM": True})
+    own = set(vocab.lex_attr_getters)
+    with pytest.raises(RuntimeError, match="no free lexeme flag left"):
+        for _ in range(64):
+            start_flag(vocab, [test])
+    taken = set(vocab.lex_attr_getters) - own
+    assert len(taken) > 30  # one new flag each call, none of spaCy's own
+    assert taken <= set(range(1, 64))
 
 
 @SETTINGS
