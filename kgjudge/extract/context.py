@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from kgjudge.extract.pipeline import DocMatches, Mention, TriggerHit
+from kgjudge.extract.spans import starting_in
 
 ASSERTION_OF = {"negated": "absent", "uncertain": "uncertain"}
 _new = tuple.__new__  # NamedTuple._make without its Python call
@@ -42,11 +43,8 @@ def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
     at: list[int] = []  # trigger starts, for a document of several sentences
     stops = found.terminators
     for s_start, s_end in found.sentences:
-        if s_start <= every[0].start and every[-1].start < s_end:
-            triggers = every  # a sentence matched on its own holds every trigger
-        else:
-            at = at or [t.start for t in every]  # sorted: a sentence's triggers are a slice
-            triggers = every[bisect_left(at, s_start):bisect_left(at, s_end)]
+        lo, hi = starting_in(every, at, s_start, s_end)
+        triggers = every if hi - lo == len(every) else every[lo:hi]
         several = len(triggers) > 1
         for t in triggers:
             t_start, t_end, category, direction, window = t

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from kgjudge.domain import DomainPack
 from kgjudge.extract.pipeline import DocMatches, Mention
+from kgjudge.extract.spans import starting_in
 
 _SIDES = ("left", "right", "bilateral")
 _new = tuple.__new__  # NamedTuple._make without its Python call
@@ -54,20 +55,14 @@ class RelationRules:
     def find(self, mentions: list[Mention], found: DocMatches) -> Iterator[Relation]:
         """Every relation among ``mentions`` (sorted by start) of one document."""
         out: list[Relation] = []
-        n = len(mentions)
-        if n < 2:
+        if len(mentions) < 2:
             return iter(out)  # a relation joins two mentions
         cuts: list[int] = []  # worked out for the first sentence of several clauses
         starts: list[int] = []  # for a document of several sentences
         for s_start, s_end in found.sentences:
-            if s_start <= mentions[0].start and mentions[-1].start < s_end:
-                lo, hi = 0, n  # a sentence matched on its own: every mention is in it
-            else:
-                starts = starts or [m.start for m in mentions]
-                lo = bisect_left(starts, s_start)
-                hi = bisect_left(starts, s_end)
-                if hi - lo < 2:
-                    continue  # no two mentions: no relation in this sentence
+            lo, hi = starting_in(mentions, starts, s_start, s_end)
+            if hi - lo < 2:
+                continue  # no two mentions: no relation in this sentence
             sentence = range(lo, hi)
             if self._one_clause(mentions[lo].start, mentions[hi - 1].start, found):
                 clauses = [list(sentence)]  # most sentences: no need for the cuts

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -63,3 +63,18 @@ def inside(ranges: list[tuple[int, int]], i: int) -> bool:
     """Is token ``i`` in one of ``ranges`` (sorted, not overlapping)?"""
     k = bisect_right(ranges, (i, _AFTER_ALL)) - 1
     return k >= 0 and i < ranges[k][1]
+
+
+def starting_in(items: Sequence[tuple[int, ...]], starts: list[int], begin: int,
+                end: int) -> tuple[int, int]:
+    """Indices [lo, hi) of the ``items`` (sorted by start) that start in [begin, end): a
+    sentence's mentions or triggers. ``starts`` is an empty list the caller keeps across the
+    sentences of one document, filled with the items' starts on first need: a piece matched on
+    its own is one sentence holding every item, the common case, and needs none."""
+    if not items:
+        return 0, 0
+    if begin <= items[0][0] and items[-1][0] < end:
+        return 0, len(items)
+    if not starts:
+        starts.extend(item[0] for item in items)
+    return bisect_left(starts, begin), bisect_left(starts, end)

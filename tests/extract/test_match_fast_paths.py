@@ -16,6 +16,7 @@ from kgjudge.extract.pipeline import (
     longest_first,
 )
 from kgjudge.extract.relations import Relation
+from kgjudge.extract.spans import starting_in
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -118,6 +119,20 @@ def test_the_start_flag_marks_exactly_the_words_passing_a_test(radiology) -> Non
         new = flagged("T9 9173 mm 23rd qqz8812 ninety-one 4x7 sixty kgj1x")
         assert new[0] == new[1] and 0 < len(new[0]) < 9
     assert flagged("9173 qqz8812 kgj1x") == ([0], [0])  # made again after the zone
+
+
+@given(starts=st.lists(st.integers(0, 30), max_size=12),
+       bounds=st.lists(st.integers(0, 32), min_size=2, max_size=6))
+def test_starting_in_slices_a_sentence_as_a_plain_filter_does(starts, bounds) -> None:  # noqa: ANN001
+    """Both paths (every item in the sentence, bisection over starts made on first need)."""
+    items = [(s, s + 1, i) for i, s in enumerate(sorted(starts))]
+    kept: list[int] = []  # kept across the sentences of one document, as callers keep it
+    edges = sorted(set(bounds))
+    for begin, end in zip(edges, edges[1:], strict=False):
+        lo, hi = starting_in(items, kept, begin, end)
+        assert items[lo:hi] == [item for item in items if begin <= item[0] < end]
+    if items:
+        assert starting_in(items, [], items[0][0], items[-1][0] + 1) == (0, len(items))
 
 
 def test_start_flags_run_out_with_a_clear_error() -> None:
