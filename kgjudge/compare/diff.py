@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from kgjudge.compare.align import GraphView, Matching
 from kgjudge.compare.model import DIFF_KINDS, DiffItem, GraphDiff
@@ -306,12 +307,14 @@ def _mismatch(r: _Side, c: _Side, rid: str, cid: str, back: dict[str, str], s: f
     c_located, c_mods, c_others = c_relations or _BARE
     r_places, r_mods, r_others = r.shape(rid)
     aspects = []
-    if not _same_places(c_located, back, r_places):
+    get = back.get
+    if not _same(((get(t), frozenset([get(m) for m in mods]) if mods else _NO_MODIFIERS)
+                  for t, mods in c_located), len(c_located), r_places):
         aspects.append(("located at ", _phrases(r, r.locations(rid)),
                         _phrases(c, [t for t, _ in c_located])))
-    if not _same_nodes(c_mods, back, r_mods):
+    if not _same(map(get, c_mods), len(c_mods), r_mods):
         aspects.append(("", _modifiers(r, r.modifiers(rid), rid), _modifiers(c, c_mods, cid)))
-    if not _same_relations(c_others, back, r_others):
+    if not _same(((rel, get(t)) for rel, t in c_others), len(c_others), r_others):
         aspects.append(("", _relations(r, r.relations(rid)[2]), _relations(c, c_others)))
     if not aspects:
         return None
@@ -321,40 +324,12 @@ def _mismatch(r: _Side, c: _Side, rid: str, cid: str, back: dict[str, str], s: f
                  r.around(rid), c.around(cid), f"{r.words(rid)}: {said}", s)
 
 
-# The candidate's side in reference terms equals the reference's sets: its items are distinct
-# and ``back`` is one-to-one, so equal counts and every item found suffice (no set is built);
-# an unmatched candidate node reads as None, which no reference set holds.
-def _same_places(located: Located, back: dict[str, str],
-                 places: set[tuple[str, frozenset[str]]]) -> bool:
-    """Candidate locations with their modifiers are the reference's ``places``."""
-    if len(located) != len(places):
-        return False
-    for t, mods in located:
-        if (back.get(t), frozenset([back.get(m) for m in mods]) if mods else _NO_MODIFIERS) \
-                not in places:
-            return False
-    return True
-
-
-def _same_nodes(idents: list[str], back: dict[str, str], expected: set[str]) -> bool:
-    """Candidate nodes (modifiers) are the reference's ``expected``."""
-    if len(idents) != len(expected):
-        return False
-    for ident in idents:
-        if back.get(ident) not in expected:
-            return False
-    return True
-
-
-def _same_relations(rels: list[tuple[str, str]], back: dict[str, str],
-                    expected: set[tuple[str, str]]) -> bool:
-    """Candidate (relation, target) pairs are the reference's ``expected``."""
-    if len(rels) != len(expected):
-        return False
-    for rel, t in rels:
-        if (rel, back.get(t)) not in expected:
-            return False
-    return True
+def _same(mapped: Iterable[object], count: int, expected: AbstractSet[object]) -> bool:
+    """The candidate's ``count`` items, ``mapped`` into reference terms, are the reference's
+    set ``expected``: its items are distinct and ``back`` is one-to-one, so equal counts and
+    every item found suffice (no set is built); an unmatched candidate node reads as None,
+    which no reference set holds."""
+    return count == len(expected) and all(map(expected.__contains__, mapped))
 
 
 def _phrases(side: _Side, idents: list[str]) -> str:
