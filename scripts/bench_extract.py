@@ -35,12 +35,7 @@ def report_texts(path: Path) -> list[str]:
 def best_time(run: Callable[[], object], rounds: int) -> float:
     """Best CPU time of this process over ``rounds`` runs: on a shared machine, wall time
     mostly measures the neighbours; both sides run single-threaded, so CPU time is one core."""
-    times = []
-    for _ in range(rounds):
-        start = time.process_time()
-        run()
-        times.append(time.process_time() - start)
-    return min(times)
+    return best_fresh(lambda: None, lambda _: run(), rounds)
 
 
 def best_fresh(make: Callable[[], object], run: Callable[[object], object], rounds: int) -> float:
