@@ -7,6 +7,7 @@ so a pack author fixes them in one pass.
 
 from __future__ import annotations
 
+import builtins
 import csv
 import hashlib
 import os
@@ -350,8 +351,10 @@ class _Reader:
             return default
         return value
 
-    def list(self, table: str, key: str, *, default: list[str] | None = None,
-             required: bool = False) -> list[str]:
+    # builtins.list / builtins.str: in this class body the names are the methods
+    def list(self, table: builtins.str, key: builtins.str, *,
+             default: builtins.list[builtins.str] | None = None,
+             required: bool = False) -> builtins.list[builtins.str]:
         value = self.get(table, key, None)
         if value is None:
             if required:

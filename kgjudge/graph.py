@@ -120,7 +120,7 @@ class ReportGraph:
         changed = False
         for nid, key, type_, assertion, label, a, b, in_ontology, historical in nodes:
             changed = True
-            span = None if a is None else (a + offset, b + offset)
+            span = None if a is None else (a + offset, b + offset)  # type: ignore[operator]
             old = get(nid)
             if old is None:
                 store[nid] = _new(Node, (key, type_, assertion, label or key,
@@ -156,7 +156,8 @@ class ReportGraph:
             elif relation in keyed:
                 continue
             keyed[relation] = _new(Edge, (source, relation, target,
-                                          None if a is None else (a + offset, b + offset)))
+                                          None if a is None else  # b is None only with a
+                                          (a + offset, b + offset)))  # type: ignore[operator]
             changed = True
         if changed:
             self._nx = None

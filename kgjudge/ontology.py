@@ -266,8 +266,9 @@ class _NullHandler:
 
 def _syntax_error_location(e: Exception) -> tuple[int | None, str]:
     why = getattr(e, "_why", None)  # rdflib's notation3 BadSyntax keeps the reason here
-    if why is not None and isinstance(getattr(e, "lines", None), int):
-        return e.lines + 1, str(why)  # it counts lines from 0
+    lines = getattr(e, "lines", None)
+    if why is not None and isinstance(lines, int):
+        return lines + 1, str(why)  # it counts lines from 0
     line = getattr(e, "lineno", None) or getattr(e, "line", None)
     text = str(e).strip().splitlines()
     reason = text[0] if text else type(e).__name__
@@ -350,10 +351,10 @@ def _build_lexicon(graph, namespace, entity_types, line_index, problems) -> Lexi
         if not labels:
             continue
         label = labels[0]
-        synonyms = tuple(dict.fromkeys(s for s in info["prefs"][1:] + info["synonyms"]
-                                       if s != label))
+        others = tuple(dict.fromkeys(s for s in info["prefs"][1:] + info["synonyms"]
+                                     if s != label))
         concepts[local] = Concept(
-            id=local, iri=namespace + local, type=entity_type, label=label, synonyms=synonyms,
+            id=local, iri=namespace + local, type=entity_type, label=label, synonyms=others,
             broader=tuple(b for b in info["broader"] if b in raw), side=info["side"],
         )
     lexicon = Lexicon(namespace=namespace, concepts=concepts)

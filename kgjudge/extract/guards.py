@@ -55,7 +55,7 @@ def _make_test(first: dict[str, Any]) -> WordTest | None:
             # the pattern's regex, searched in the word's text (case folded for LOWER / NORM)
             body = str(value["REGEX"]).removeprefix("^").removesuffix("$")
             search = re.compile(body, re.IGNORECASE if caseless else 0).search
-            tests.append(lambda text, search=search: search(text) is not None)
+            tests.append(_searches(search))
         elif set(value) == {"IN"}:
             tests.append(_any_of([str(w) for w in value["IN"]], caseless=caseless))
         else:
@@ -71,6 +71,11 @@ def _like_num(lexeme: Lexeme) -> bool:
 
 def _is_digit(lexeme: Lexeme) -> bool:
     return bool(lexeme.is_digit)
+
+
+def _searches(search: Callable[[str], Any]) -> Callable[[str], bool]:
+    """Does the regex search ``search`` find something in the text?"""
+    return lambda text: search(text) is not None
 
 
 def _any_of(words: list[str], *, caseless: bool) -> Callable[[str], bool]:
@@ -124,14 +129,15 @@ def start_flag(vocab: Vocab, tests: list[WordTest]) -> Any:
     from spacy.matcher import PhraseMatcher
     from spacy.tokens import Doc
 
-    getters = vocab.lex_attr_getters
+    getters = vocab.lex_attr_getters  # type: ignore[attr-defined]  # not in spaCy's stub
     # the highest free bit: low free bits can be spaCy's own retired flags (IS_OOV_DEPRECATED)
     free = set(range(1, 64)) - set(getters)
     if not free:  # each PackMatcher on a vocabulary takes one of its 64 lexeme flags
         raise RuntimeError("this spaCy vocabulary has no free lexeme flag left for the open "
                            "patterns' start words; build the extractor on a new pipeline")
     flag = max(free)
-    flag = vocab.add_flag(lambda text: any(test(_Text(text, getters)) for test in tests), flag)
+    flag = vocab.add_flag(lambda text: any(test(_Text(text, getters))  # type: ignore[arg-type]
+                                           for test in tests), flag)  # _Text reads as a Lexeme
     vocab[_FLAGGED].set_flag(flag, True)
     starts = PhraseMatcher(vocab, attr=flag)
     starts.add("start", [Doc(vocab, words=[_FLAGGED])])

@@ -67,11 +67,12 @@ class TriggerHit(NamedTuple):
 
 
 class PhraseHit(NamedTuple):
-    """A relation phrase found in the text (index into the pack's relation phrases)."""
+    """A relation phrase found in the text."""
 
     start: int
     end: int
-    index: int
+    rule: int
+    """Index of its rule in the pack's relation phrases."""
 
 
 @dataclass
@@ -206,8 +207,8 @@ class PackMatcher:
         groups: dict[tuple[str, ...], list[str]] = {}
         for phrase, names in roles.items():
             groups.setdefault(tuple(sorted(names)), []).append(phrase)
-        for names, phrases in groups.items():
-            self._add_patterns("S:" + "+".join(names), ("struct", names), phrases)
+        for group, members in groups.items():
+            self._add_patterns("S:" + "+".join(group), ("struct", group), members)
 
     def _add_relation_phrases(self) -> None:
         for i, rule in enumerate(self.pack.relations.phrases):
@@ -238,7 +239,7 @@ class PackMatcher:
         # every list below is built sorted by start and none needs a sort.
         matches = self.phrase(doc)
         entities: list[Mention] = []
-        triggers: list[tuple[int, int, Any]] = []  # TriggerHits, and (start, end, None) stops
+        triggers: list[Any] = []  # TriggerHits, and (start, end, None) stops
         breaks: list[int] = []
         conjunctions: list[int] = []
         alternatives: list[int] = []
@@ -316,8 +317,9 @@ class PackMatcher:
             found += self._run(self.open, doc, ranges, ranges)
         if not self.guarded or not ranges:
             return found
-        hits = self._starts(doc)  # the tokens whose word may start one (a flag on the word)
-        if not hits:
+        starts = self._starts
+        hits = starts(doc) if starts is not None else None  # the tokens whose word may start
+        if not hits:  # one (a flag on the word)
             return found  # the common case: no word here can start a guarded pattern
         words = self._start_words
         flagged = [(i, bits) for _, i, _ in hits

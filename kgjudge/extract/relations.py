@@ -86,7 +86,7 @@ class RelationRules:
     def _cuts(self, found: DocMatches) -> list[int]:
         """Clause cuts: clause breaks and the phrases that cut a clause."""
         cutting = self._cutting
-        return sorted({*found.breaks, *[p.start for p in found.phrases if cutting[p.index]]})
+        return sorted({*found.breaks, *[p.start for p in found.phrases if cutting[p.rule]]})
 
     def _one_clause(self, first: int, last: int, found: DocMatches) -> bool:
         """No cut between the mentions starting at tokens ``first`` and ``last`` (a mention's
@@ -225,13 +225,10 @@ class RelationRules:
             else:
                 before = [f for f in findings if mentions[f].end <= a.start]
                 after = [f for f in findings if mentions[f].start >= a.end]
-                owner = before[-1] if before else (after[0] if after else None)
                 # "scarring or atelectasis at the right base": coordinated findings share it
-                owners = self._coordinated(owner, findings, mentions, found.conjunctions) \
-                    if owner is not None and before else [owner]
+                owners = self._coordinated(before[-1], findings, mentions, found.conjunctions) \
+                    if before else after[:1]
             for o in owners:
-                if o is None:
-                    continue
                 f = mentions[o]
                 out.append(_new(Relation, (o, "located_at", i, min(a.start, f.start),
                                            max(a.end, f.end))))

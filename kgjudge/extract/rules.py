@@ -96,7 +96,9 @@ class GraphBuilder:
             if both:
                 bilateral += [(nid, (a + off, b + off)) for nid, a, b in both]
         concept = self.bilateral
-        for nid, span in bilateral if concept is not None else ():
+        if concept is None:
+            return graph
+        for nid, span in bilateral:
             # "opacities in the lung bases": both sides, as "bilateral" would say (only where
             # a finding is located, so "the lungs are clear" stays plain)
             if any(e.relation == "located_at" for e in graph.in_edges(nid)):

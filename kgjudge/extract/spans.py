@@ -12,16 +12,16 @@ START = itemgetter(0)
 """Sort key: a span's start."""
 
 
-def longest_first(spans: Iterable[tuple[int, int, Any]], *, ordered: bool = False
-                  ) -> list[tuple[int, int, Any]]:
+def longest_first(spans: Iterable[Any], *, ordered: bool = False
+                  ) -> list[Any]:
     """Non-overlapping spans, longest first then leftmost (spaCy's filter_spans on tuples).
 
     Spans are taken in runs that overlap (a span overlapping nothing is a run of its own, the
     common case): what is kept in one run never depends on another run. ``ordered``: the spans
     are sorted by start already (a list), so they need no sort.
     """
-    chosen: list[tuple[int, int, Any]] = []
-    run: list[tuple[int, int, Any]] = []
+    chosen: list[Any] = []
+    run: list[Any] = []
     end = 0
     for span in spans if ordered else sorted(spans, key=START):
         if span[0] >= end:
@@ -38,12 +38,12 @@ def longest_first(spans: Iterable[tuple[int, int, Any]], *, ordered: bool = Fals
     return chosen
 
 
-def _longest_of(run: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+def _longest_of(run: list[Any]) -> list[Any]:
     """The greedy choice in one run of overlapping spans (sorted by start)."""
     if len(run) == 2:  # the usual run: a concept and a shorter one inside it
         first, second = run
         return [second if second[1] - second[0] > first[1] - first[0] else first]
-    chosen: list[tuple[int, int, Any]] = []
+    chosen: list[Any] = []
     taken: set[int] = set()
     # longest first; a stable sort of spans sorted by start keeps the leftmost first
     for span in sorted(run, key=_minus_length):
@@ -55,7 +55,7 @@ def _longest_of(run: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
     return chosen
 
 
-def _minus_length(span: tuple[int, int, Any]) -> int:
+def _minus_length(span: Any) -> int:
     return span[0] - span[1]
 
 
@@ -65,7 +65,7 @@ def inside(ranges: list[tuple[int, int]], i: int) -> bool:
     return k >= 0 and i < ranges[k][1]
 
 
-def starting_in(items: Sequence[tuple[int, ...]], starts: list[int], begin: int,
+def starting_in(items: Sequence[Any], starts: list[int], begin: int,
                 end: int) -> tuple[int, int]:
     """Indices [lo, hi) of the ``items`` (sorted by start) that start in [begin, end): a
     sentence's mentions or triggers. ``starts`` is an empty list the caller keeps across the
