@@ -179,8 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     done = list(extractor.extract_many(texts))
     t_graph = best_time(lambda: consume(graphs_only(done)), args.rounds)
     n = len(texts)
+    from kgjudge.compiled import describe
+
     print(f"documents: {n} ({len(set(texts))} distinct, {words / n:.0f} words on average), "
-          f"best of {args.rounds} rounds, one process, CPU time")
+          f"best of {args.rounds} rounds, one process, CPU time; kgjudge {describe()}")
     print(f"bare spaCy tokenizer, first pass:      {n / t_bare_cold:9.0f} docs/s (a new "
           "pipeline each round)")
     print(f"rules extractor, first pass:           {n / t_rules:9.0f} docs/s (a new extractor "

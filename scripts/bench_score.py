@@ -348,7 +348,10 @@ def main() -> int:
     }, pairs)
     wall = time.perf_counter() - wall
     rouge_s = cpu["rouge"]
-    figures: dict[str, object] = {"pairs": n, "domain": pack.name, "setup_s": round(setup, 2),
+    from kgjudge.compiled import describe
+
+    figures: dict[str, object] = {"pairs": n, "domain": pack.name, "build": describe(),
+                                  "setup_s": round(setup, 2),
                                   "rouge_l_pairs_per_s": round(n / rouge_s, 1)}
     for name, seconds in (("steady", cpu["uncached"]), ("steady_scores", cpu["uncached_scores"]),
                           ("cached", cpu["cached"]), ("cached_scores", cpu["cached_scores"]),
