@@ -12,7 +12,7 @@ import importlib
 import importlib.machinery
 from pathlib import Path
 
-#: Modules setup.py compiles (its COMPILED list, as module names).
+#: The modules setup.py compiles (it reads this tuple; module names, not paths).
 MODULES = (
     "kgjudge.graph",
     "kgjudge.extract.spans",
