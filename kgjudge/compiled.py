@@ -52,8 +52,7 @@ def stale() -> list[str]:
     out = []
     for module in compiled():
         built = _built_file(module)
-        stem = built.name.split(".", 1)[0]
-        source = built.with_name("__init__.py" if stem == "__init__" else f"{stem}.py")
+        source = built.with_name(built.name.split(".", 1)[0] + ".py")  # __init__ too
         if source.exists() and source.stat().st_mtime > built.stat().st_mtime:
             out.append(f"{module} ({source})")
     return out
