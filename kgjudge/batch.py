@@ -38,7 +38,7 @@ from kgjudge.processor import (
     load_processor,
     remember_pack,
 )
-from kgjudge.runtime import tune_for_long_runs
+from kgjudge.runtime import settle, tune_for_long_runs
 from kgjudge.store import CaseBlobs, Store, config_hash
 
 __all__ = ["BatchReport", "BatchSettings", "Outcome", "PipelineProcessor", "Processor",
@@ -157,6 +157,7 @@ def _init_worker(settings: BatchSettings, rubrics: list[str]) -> None:
     tune_for_long_runs()  # a spawned worker does not inherit the CLI's setting
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _WORKER = (load_processor(settings), rubrics, settings)
+    settle()  # the worker's pack, extractor and judge live as long as it does
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -243,7 +244,8 @@ def open_run(store: Store, input_path: Path, settings: BatchSettings, pack: Doma
 def run_batch(input_path: str | Path, settings: BatchSettings, *, db: str | Path,
               on_start: Callable[[int, int], None] | None = None,
               on_outcome: Callable[[Outcome], None] | None = None,
-              processor: Processor | None = None) -> BatchReport:
+              processor: Processor | None = None,
+              on_loaded: Callable[[], None] | None = None) -> BatchReport:
     """Score every pair under ``input_path`` not yet stored for this configuration.
 
     Args:
@@ -253,6 +255,8 @@ def run_batch(input_path: str | Path, settings: BatchSettings, *, db: str | Path
         on_start: called with (pairs to do, pairs already stored) before the first pair.
         on_outcome: called after each pair is stored (progress).
         processor: used instead of settings.processor when jobs is 1 (tests, the Python API).
+        on_loaded: called once this process has built its processor (the CLI then moves what
+            was loaded out of the cyclic collector's walks, `kgjudge.runtime.settle`).
     """
     from kgjudge.domain import load_pack
 
@@ -270,6 +274,8 @@ def run_batch(input_path: str | Path, settings: BatchSettings, *, db: str | Path
     def local() -> Processor:
         if not main_processor:
             main_processor.append(load_processor(settings))
+            if on_loaded is not None:
+                on_loaded()
         return main_processor[0]
 
     if settings.backend != "kg":  # the main process judges: build it now (bad endpoint: exit 2)

@@ -15,3 +15,11 @@ GC_THRESHOLD = (20_000, 50, 50)
 def tune_for_long_runs() -> None:
     """Collect cyclic garbage rarely: kgjudge's work frees itself by reference counting."""
     gc.set_threshold(*GC_THRESHOLD)
+
+
+def settle() -> None:
+    """Call once the long-lived objects are built (the domain pack, spaCy, an extractor, a
+    model): the cyclic collector stops walking them (``gc.freeze``). They live as long as the
+    process, and every full collection of a long run would walk them again; a first pass over
+    the 3,851 IU reports measured ~4% faster for it (scripts/bench_extract.py)."""
+    gc.freeze()

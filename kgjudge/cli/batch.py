@@ -68,6 +68,7 @@ def settings_from(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     from kgjudge.batch import run_batch
     from kgjudge.export import export_run
+    from kgjudge.runtime import settle
     from kgjudge.store import Store
 
     settings = settings_from(args)
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with progress:
             report = run_batch(args.input, settings, db=args.db, on_start=progress.start,
-                               on_outcome=progress.advance)
+                               on_outcome=progress.advance, on_loaded=settle)
     except KeyboardInterrupt:
         print(f"kgjudge: interrupted; what was scored is stored in {args.db}. Run the same "
               "command again to resume.", file=sys.stderr)

@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from kgjudge.domain import load_pack
     from kgjudge.errors import ConfigError
     from kgjudge.extract import get_extractor
+    from kgjudge.runtime import settle
 
     fmt = args.format or ("jsonl" if len(args.files) > 1 else "json")
     documents = [(name, read_document_arg(name)) for name in args.files]
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if "base_url" in options and name != "llm" or options and name == "rules":
         raise ConfigError(f"--model / --base-url do not apply to the '{name}' extractor")
     extractor = get_extractor(pack, name, **options)
+    settle()  # the pack and the extractor live as long as the run
     graphs = extractor.extract_many(text for _, text in documents)
     for (name, _), graph in zip(documents, graphs, strict=True):
         graph.doc_id = name

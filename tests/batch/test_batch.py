@@ -108,6 +108,21 @@ def test_resume_recomputes_nothing(tmp_path: Path, pack_dir: Path) -> None:
         assert len(store.verdicts(first.run_id)) == 8 * len(RUBRICS)
 
 
+def test_on_loaded_is_called_once_the_processor_is_built(tmp_path: Path, pack_dir: Path) -> None:
+    # the CLI settles what was loaded there (gc.freeze); a processor passed in was not built here
+    root = make_folder(tmp_path / "in", 3)
+    seen: list[int] = []
+    report = run_batch(root, settings(pack_dir), db=tmp_path / "a.sqlite",
+                       on_outcome=lambda _: seen.append(0), on_loaded=lambda: seen.append(1))
+    assert report.processed == 3 and seen == [1, 0, 0, 0]
+    from batch_fakes import factory
+
+    seen.clear()
+    run_batch(root, settings(pack_dir), db=tmp_path / "b.sqlite",
+              processor=factory(settings(pack_dir)), on_loaded=lambda: seen.append(1))
+    assert seen == []
+
+
 def test_retry_failed_recomputes_failures_only(tmp_path: Path, pack_dir: Path) -> None:
     root = make_folder(tmp_path / "in", 2)
     (root / "candidates" / "r0001.txt").write_bytes(b"")

@@ -72,3 +72,12 @@ def test_model_options_only_where_they_apply(tmp_path: Path, capsys) -> None:  #
     assert code == 2 and "do not apply to the 'rules' extractor" in err
     code, _, err = run(capsys, a, "--extractor", "spacy", "--model", str(tmp_path / "none"))
     assert code == 2 and "cannot load spaCy pipeline" in err
+
+
+def test_settles_what_it_loaded(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    # the pack and the extractor leave the cyclic collector's walks before a long read
+    import gc
+
+    gc.unfreeze()
+    code, _, _ = run(capsys, write(tmp_path, "a.txt", "No pneumothorax."))
+    assert code == 0 and gc.get_freeze_count() > 0
