@@ -53,7 +53,6 @@ def best_fresh(make: Callable[[], object], run: Callable[[object], object], roun
     round before is gone first, and what ``make`` built is settled as the CLI settles what it
     loaded (kgjudge.runtime.settle; ``settled=False``: ``make`` settles it itself)."""
     times = []
-    made: object = None
     for _ in range(rounds):
         made = None
         gc.unfreeze()  # the round before: collected, not kept frozen

@@ -23,7 +23,6 @@ def pytest_sessionstart(session):  # noqa: ANN001, ANN201
             "'.[dev,train]'), or install with KGJUDGE_COMPILE=0 while editing them.")
 
 
-
 @pytest.fixture(autouse=True)
 def _unfreeze_after_each_test():  # noqa: ANN202
     """The CLI settles what it loaded (gc.freeze, kgjudge.runtime.settle), and tests run it in

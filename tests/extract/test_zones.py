@@ -37,3 +37,19 @@ def test_start_words_start_over_past_their_limit(rules) -> None:  # noqa: ANN001
     orths = [vocab.strings.add(w) for w in ("1", "a", "2", "b", "3")]
     assert [words[o] for o in orths] == [1, 0, 1, 0, 1]
     assert len(words) <= 3
+
+
+def test_no_zone_until_the_warm_up_strings_are_spent(pack) -> None:  # noqa: ANN001
+    # inside a zone spaCy caches no tokenizer chunk: a run whose vocabulary stays within the
+    # warm-up keeps every word it read, as a run without zones does
+    default = get_extractor(pack, "rules", document_cache_size=0)
+    start = len(default.nlp.vocab.strings)
+    for text in _reports(300):
+        default.extract(text)
+    grown = len(default.nlp.vocab.strings) - start
+    assert 300 <= grown <= default._zones.warm and default._zones._zone is None
+    small = get_extractor(pack, "rules", document_cache_size=0)
+    small._zones = VocabZones(small.nlp, warm=grown // 2, span=10_000)
+    for text in _reports(300):
+        small.extract(text)
+    assert small._zones._zone is not None  # past its warm-up, reading in a zone
