@@ -19,6 +19,11 @@ from pathlib import Path
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
+
+#: Folders of the checkout a wheel carries inside the package (kgjudge/_shipped/), so that the
+#: shipped packs and rubrics are found wherever kgjudge is installed (kgjudge.domain.SHIPPED).
+SHIPPED = ("domains", "rubrics")
 
 
 def compiled_paths() -> list[str]:
@@ -68,4 +73,20 @@ class BuildExtStamped(build_ext):
                 os.utime(in_place)
 
 
-setup(ext_modules=ext_modules(), cmdclass={"build_ext": BuildExtStamped})
+class BuildPyShipped(build_py):
+    """A built package carries the checkout's domain packs and shared rubrics; an editable
+    install reads them from the checkout itself."""
+
+    def run(self) -> None:
+        super().run()
+        if getattr(self, "editable_mode", False):
+            return
+        here = Path(__file__).parent
+        for name in SHIPPED:
+            if (here / name).is_dir():
+                self.copy_tree(str(here / name),
+                               os.path.join(self.build_lib, "kgjudge", "_shipped", name))
+
+
+setup(ext_modules=ext_modules(),
+      cmdclass={"build_ext": BuildExtStamped, "build_py": BuildPyShipped})

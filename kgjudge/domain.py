@@ -23,6 +23,9 @@ from kgjudge.ontology import DEFAULT_MAX_BYTES, Lexicon, load_lexicon
 from kgjudge.rubric import Rubric, read_rubric_data, rubric_files, rubric_from_data
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The packs and rubrics an installed wheel carries (setup.py copies the checkout's domains/
+#: and rubrics/ there); a checkout and an editable install have them under REPO_ROOT.
+SHIPPED = Path(__file__).resolve().parent / "_shipped"
 ASSERTIONS = ("present", "absent", "uncertain")
 CONTEXT_CATEGORIES = ("negated", "uncertain", "historical", "pseudo", "terminate")
 DIRECTIONS = ("forward", "backward", "bidirectional")
@@ -177,9 +180,10 @@ def pack_hash(folder: Path, extra: list[Path] = ()) -> str:  # type: ignore[assi
 # ----------------------------------------------------------------------------- discovery
 
 def search_dirs() -> list[Path]:
-    """Folders searched for packs: $KGJUDGE_DOMAINS (os.pathsep list), ./domains, the repo's."""
+    """Folders searched for packs: $KGJUDGE_DOMAINS (os.pathsep list), ./domains, kgjudge's own
+    (the checkout's, or those an installed wheel ships)."""
     dirs = [Path(p) for p in os.environ.get("KGJUDGE_DOMAINS", "").split(os.pathsep) if p]
-    dirs += [Path.cwd() / "domains", REPO_ROOT / "domains"]
+    dirs += [Path.cwd() / "domains", REPO_ROOT / "domains", SHIPPED / "domains"]
     unique: list[Path] = []
     for d in dirs:
         if d.is_dir() and d.resolve() not in [u.resolve() for u in unique]:
@@ -189,7 +193,7 @@ def search_dirs() -> list[Path]:
 
 def shared_rubric_dirs() -> list[Path]:
     dirs = [Path(p) for p in os.environ.get("KGJUDGE_RUBRICS", "").split(os.pathsep) if p]
-    return dirs + [Path.cwd() / "rubrics", REPO_ROOT / "rubrics"]
+    return dirs + [Path.cwd() / "rubrics", REPO_ROOT / "rubrics", SHIPPED / "rubrics"]
 
 
 def available_packs() -> dict[str, Path]:

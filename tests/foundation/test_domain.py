@@ -103,3 +103,22 @@ def test_pack_hash_changes_with_content(demo_pack: Path, tmp_path: Path) -> None
     shutil.copytree(demo_pack, copy)
     edit(copy / "ontology.ttl", '"big"', '"huge"')
     assert load_pack(copy).content_hash != before
+
+
+def test_an_installed_wheel_finds_the_packs_and_rubrics_it_ships(tmp_path: Path,
+                                                                  monkeypatch) -> None:  # noqa: ANN001
+    # a wheel carries domains/ and rubrics/ as kgjudge/_shipped/ (setup.py); installed, kgjudge
+    # has no checkout around it, and the user runs it from any folder
+    import kgjudge.domain as domain
+
+    root = Path(__file__).resolve().parents[2]
+    shipped = tmp_path / "site-packages" / "kgjudge" / "_shipped"
+    shutil.copytree(root / "domains" / "radiology", shipped / "domains" / "radiology")
+    shutil.copytree(root / "rubrics", shipped / "rubrics")
+    monkeypatch.setattr(domain, "REPO_ROOT", tmp_path / "site-packages")
+    monkeypatch.setattr(domain, "SHIPPED", shipped)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KGJUDGE_DOMAINS", raising=False)
+    assert find_pack("radiology") == shipped / "domains" / "radiology"
+    assert shipped / "rubrics" in domain.shared_rubric_dirs()
+    assert load_pack("radiology").name == "radiology"
