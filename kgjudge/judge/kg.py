@@ -63,7 +63,9 @@ def penalty_kind(item: DiffItem, comparison: Comparison | None = None,
     A relation mismatch is charged only on a finding the reference asserts (present or
     uncertain): where or how large an absent finding is, or a qualifier of an anatomy node, does
     not change what a reader does; the edge metrics still count it. One that puts the finding on
-    the other side (by the ontology's kgj:side) is ``wrong_side``.
+    the other side (by the ontology's kgj:side) is ``wrong_side``. For the same reason a finding
+    the reference asserts absent and the response leaves out ("no pneumothorax") is a ``missing``
+    detail, not a ``missing_finding``; the node metrics still count it.
     """
     if item.kind == "relation_mismatch":
         if not item.is_finding or item.reference_assertion == "absent":
@@ -78,6 +80,8 @@ def penalty_kind(item: DiffItem, comparison: Comparison | None = None,
         return None
     if item.type == "device":
         return f"{item.kind}_device"
+    if item.kind == "missing" and item.reference_assertion == "absent":
+        return "missing"  # a negative left out ("no pneumothorax"): a detail, not a finding
     return f"{item.kind}_finding" if item.is_finding else item.kind
 
 
@@ -200,7 +204,7 @@ class KgJudge:
             rest = math.fsum(p.cost for p in found[self.max_items:])
             lines.append(f"- {len(found) - self.max_items} more such facts cost {rest:.2f}.")
         if not found:
-            lines.append(_no_penalty_sentence(comparison, rubric))
+            lines.append(_no_penalty_sentence(comparison, q))
         lines.append("Metrics: " + _metric_summary(comparison, rubric.kg) + ".")
         lines.append(f"Score {score}: {rubric.description(score)}")
         return "\n".join(lines)
@@ -234,12 +238,17 @@ def _describe(p: Penalty, comparison: Comparison) -> str:
     return f"Relation differs: {item.detail or label}{cand}."
 
 
-def _no_penalty_sentence(comparison: Comparison, rubric: Rubric) -> str:
+def _no_penalty_sentence(comparison: Comparison, q: float) -> str:
     diff = comparison.diff
     if not (diff.missing or diff.extra or diff.contradicted or diff.relation_mismatches):
         return f"- Every extracted fact agrees with the reference ({len(diff.matched)} matched)."
-    return (f"- No difference this rubric penalises; other differences "
-            f"({len(diff.items) - len(diff.matched)}) are judged under other rubrics.")
+    others = len(diff.items) - len(diff.matched)
+    if q >= 1.0:
+        return (f"- No difference this rubric penalises; other differences ({others}) are "
+                "judged under other rubrics.")
+    # none is priced, yet the score is below the top: the differences moved the metrics
+    return (f"- No difference carries a penalty of its own under this rubric; the differences "
+            f"({others}) count through the metrics below.")
 
 
 def _metric_summary(comparison: Comparison, mapping: KgMapping) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -159,3 +160,37 @@ def test_relation_mismatch_of_an_absent_finding_costs_nothing() -> None:
                                                              "wrong_side": 0.3})
     absent, lexicon = sided_comparison("right", "left", assertion="absent")
     assert penalties(absent, mapping, lexicon) == []
+
+
+def test_leaving_facts_out_is_not_a_factual_error(rubrics) -> None:  # noqa: ANN001
+    # factual correctness judges what the response states (precision and contradictions);
+    # what it leaves out is completeness's
+    judge = KgJudge()
+    omission = judge.judge(make_case(comparisons.missing_finding, rubrics["factual_correctness"]))
+    assert omission.score == 5 and "judged under other rubrics" in omission.rationale
+    assert judge.judge(make_case(comparisons.missing_finding, rubrics["completeness"])).score < 5
+    flipped = judge.judge(make_case(comparisons.contradicted, rubrics["factual_correctness"]))
+    assert flipped.score < 3 and "Contradicted: 'pneumothorax'" in flipped.rationale
+
+
+def test_a_negative_left_out_is_a_detail_not_a_missing_finding() -> None:
+    from kgjudge.compare.model import DiffItem
+    from kgjudge.judge.kg import penalty_kind
+
+    def missing(assertion: str) -> DiffItem:
+        return DiffItem(kind="missing", key="pneumothorax", label="pneumothorax",
+                        type="observation", is_finding=True, reference_assertion=assertion)
+
+    assert penalty_kind(missing("absent")) == "missing"
+    assert penalty_kind(missing("present")) == "missing_finding"
+    assert penalty_kind(missing("uncertain")) == "missing_finding"
+
+
+def test_a_score_moved_by_the_metrics_alone_says_so(rubrics) -> None:  # noqa: ANN001
+    # nothing priced under error severity, but the omission lowered recall and coverage
+    mapping = KgMapping(weights={"node_f1": 1.0}, penalties={}, thresholds=(0.3, 0.5, 0.7, 0.95))
+    rubric = replace(rubrics["error_severity"], kg=mapping)
+    verdict = KgJudge().judge(make_case(comparisons.missing_finding, rubric))
+    assert verdict.score == 4
+    assert "the differences (1) count through the metrics below" in verdict.rationale
+    assert "judged under other rubrics" not in verdict.rationale
