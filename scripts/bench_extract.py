@@ -182,13 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     # throughput on the odd-indexed ones (the sentences they share hit, the rest is new)
     seen, new = texts[::2], texts[1::2]
 
-    def settled(made):  # noqa: ANN001, ANN202
+    def loaded(made):  # noqa: ANN001, ANN202
         settle()  # as the CLI, once built: what is read next is not frozen
         return made
 
-    t_bare_new = best_fresh(lambda: bare_read(settled(new_bare()), seen),  # `seen` untimed
+    t_bare_new = best_fresh(lambda: bare_read(loaded(new_bare()), seen),  # `seen` untimed
                             lambda nlp: bare_read(nlp, new), args.rounds, settled=False)
-    t_new = best_fresh(lambda: rules_read(settled(_extractor(pack, document_cache_size=0)), seen),
+    t_new = best_fresh(lambda: rules_read(loaded(_extractor(pack, document_cache_size=0)), seen),
                        lambda made: rules_read(made, new), args.rounds, settled=False)
     # the floor of any first pass that tokenises and phrase-matches each distinct piece once
     # (no rules, no graph): what spaCy alone costs before our Python starts
