@@ -14,14 +14,29 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from spacy.lexeme import Lexeme
     from spacy.vocab import Vocab
 
-#: A test on a word that every token starting a match passes.
-WordTest = Callable[["Lexeme"], bool]
+class WordTest(NamedTuple):
+    """A test on a word that every token starting a match passes: one of the language's
+    lexical attributes (``attr``, e.g. "LIKE_NUM", as the vocabulary's getter works it out), or
+    a test of the word's text (``text``). Worked out from the text alone: a flag is set while
+    its Lexeme is being made, as spaCy sets the Lexeme's own flags."""
+
+    attr: str | None = None
+    text: Callable[[str], bool] | None = None
+
+    def bind(self, vocab: Vocab) -> Callable[[str], Any]:
+        """The test as a function of a word's text, on ``vocab``'s language."""
+        if self.text is not None:
+            return self.text
+        from spacy import attrs
+
+        getter = vocab.lex_attr_getters.get(getattr(attrs, str(self.attr)))  # type: ignore[attr-defined]
+        return getter if getter is not None else _never
+
 
 _CASELESS = {"LOWER", "NORM"}
 _TESTS: dict[str, WordTest | None] = {}
@@ -40,10 +55,9 @@ def first_token_test(first: dict[str, Any]) -> WordTest | None:
 def _make_test(first: dict[str, Any]) -> WordTest | None:
     if first.get("OP") in ("?", "*", "!"):
         return None  # the first token may be absent or anything else: no sound shortcut
-    if first.get("LIKE_NUM") is True:
-        return _like_num
-    if first.get("IS_DIGIT") is True:
-        return _is_digit
+    for attr in ("LIKE_NUM", "IS_DIGIT"):
+        if first.get(attr) is True:
+            return WordTest(attr=attr)
     tests: list[Callable[[str], bool]] = []
     for attr, value in first.items():
         if not isinstance(value, dict):
@@ -62,15 +76,13 @@ def _make_test(first: dict[str, Any]) -> WordTest | None:
             return None
     if not tests:
         return None
-    return lambda lexeme: all(test(lexeme.orth_) for test in tests)
+    if len(tests) == 1:
+        return WordTest(text=tests[0])
+    return WordTest(text=lambda text: all(test(text) for test in tests))
 
 
-def _like_num(lexeme: Lexeme) -> bool:
-    return bool(lexeme.like_num)
-
-
-def _is_digit(lexeme: Lexeme) -> bool:
-    return bool(lexeme.is_digit)
+def _never(text: str) -> bool:
+    return False
 
 
 def _searches(search: Callable[[str], Any]) -> Callable[[str], bool]:
@@ -90,32 +102,16 @@ def _any_of(words: list[str], *, caseless: bool) -> Callable[[str], bool]:
     return test
 
 
-class _Text:
-    """What a word test reads of a Lexeme, from the word's text alone: a flag is worked out
-    while its Lexeme is being made, so from the text, as spaCy works out the Lexeme's own
-    flags (with the vocabulary's ``lex_attr_getters``)."""
+def _passes_any(tests: list[Callable[[str], Any]]) -> Callable[[str], bool]:
+    """Does the text pass one of ``tests``? (Called for every new word of a first pass: a plain
+    loop, not any() over a generator, which cost as much again.)"""
+    def passes(text: str) -> bool:
+        for test in tests:
+            if test(text):
+                return True
+        return False
 
-    __slots__ = ("orth_", "_getters")
-
-    def __init__(self, text: str, getters: dict[int, Callable[[str], Any]]) -> None:
-        self.orth_ = text
-        self._getters = getters
-
-    def _flag(self, attr: int) -> bool:
-        getter = self._getters.get(attr)
-        return bool(getter(self.orth_)) if getter is not None else False
-
-    @property
-    def like_num(self) -> bool:
-        from spacy.attrs import LIKE_NUM
-
-        return self._flag(LIKE_NUM)
-
-    @property
-    def is_digit(self) -> bool:
-        from spacy.attrs import IS_DIGIT
-
-        return self._flag(IS_DIGIT)
+    return passes
 
 
 #: A word spaCy never makes from text (an invisible separator on each side), flagged by hand:
@@ -135,9 +131,7 @@ def start_flag(vocab: Vocab, tests: list[WordTest]) -> Any:
     if not free:  # each PackMatcher on a vocabulary takes one of its 64 lexeme flags
         raise RuntimeError("this spaCy vocabulary has no free lexeme flag left for the open "
                            "patterns' start words; build the extractor on a new pipeline")
-    flag = max(free)
-    flag = vocab.add_flag(lambda text: any(test(_Text(text, getters))  # type: ignore[arg-type]
-                                           for test in tests), flag)  # _Text reads as a Lexeme
+    flag = vocab.add_flag(_passes_any([test.bind(vocab) for test in tests]), max(free))
     vocab[_FLAGGED].set_flag(flag, True)
     starts = PhraseMatcher(vocab, attr=flag)
     starts.add("start", [Doc(vocab, words=[_FLAGGED])])
@@ -151,14 +145,14 @@ class StartWords(dict[int, int]):
 
     def __init__(self, vocab: Vocab, tests: list[WordTest], limit: int = 100_000) -> None:
         super().__init__()
-        self.vocab = vocab
-        self.tests = tests
+        self.strings = vocab.strings
+        self.tests = [test.bind(vocab) for test in tests]
         self.limit = limit
 
     def __missing__(self, orth: int) -> int:
         if len(self) >= self.limit:
             self.clear()
-        lexeme = self.vocab[orth]
-        bits = sum(1 << k for k, test in enumerate(self.tests) if test(lexeme))
+        text = self.strings[orth]
+        bits = sum(1 << k for k, test in enumerate(self.tests) if test(text))
         self[orth] = bits
         return bits

@@ -192,3 +192,16 @@ def test_relations_need_two_mentions(rules) -> None:  # noqa: ANN001
     text = "Small left pleural effusion."
     found = rules.matcher.match(rules.nlp.make_doc(text))
     assert {r.relation for r in relations.find(found.mentions, found)} >= {"modify"}
+
+
+def test_word_tests_read_a_word_as_its_lexeme_does(radiology) -> None:  # noqa: ANN001
+    """A start word is worked out from its text, before its Lexeme exists: the language's own
+    attribute getter for LIKE_NUM / IS_DIGIT, the pattern's regex for the rest."""
+    vocab = radiology.nlp.vocab
+    like_num = first_token_test({"LIKE_NUM": True}).bind(vocab)
+    is_digit = first_token_test({"IS_DIGIT": True}).bind(vocab)
+    level = first_token_test({"TEXT": {"REGEX": "^[TtLlCc](1[0-2]|[1-9])$"}}).bind(vocab)
+    for word in WORDS:
+        assert bool(like_num(word)) == vocab[word].like_num, word
+        assert bool(is_digit(word)) == vocab[word].is_digit, word
+    assert [w for w in WORDS if level(w)] == ["T11", "L2", "c6"]

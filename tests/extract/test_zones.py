@@ -2,7 +2,7 @@
 memory zones."""
 
 from kgjudge.extract import get_extractor
-from kgjudge.extract.guards import StartWords
+from kgjudge.extract.guards import StartWords, WordTest
 from kgjudge.extract.zones import VocabZones
 
 
@@ -33,7 +33,7 @@ def test_words_first_seen_in_a_zone_are_freed_and_graphs_do_not_change(pack) -> 
 
 def test_start_words_start_over_past_their_limit(rules) -> None:  # noqa: ANN001
     vocab = rules.nlp.vocab
-    words = StartWords(vocab, [lambda lexeme: lexeme.like_num], limit=3)
+    words = StartWords(vocab, [WordTest(attr="LIKE_NUM")], limit=3)
     orths = [vocab.strings.add(w) for w in ("1", "a", "2", "b", "3")]
     assert [words[o] for o in orths] == [1, 0, 1, 0, 1]
     assert len(words) <= 3
