@@ -28,7 +28,12 @@ KG_PENALTIES = (
     "contradicted", "missing_finding", "extra_finding", "relation_mismatch",
     "missing", "extra", "missing_device", "extra_device",
     "wrong_side",  # a relation mismatch that moves a finding to the other side (kgj:side)
+    "missing_negative",  # an absence the reference states and the response leaves out
 )
+#: What a penalty the rubric leaves unpriced costs instead: a device as a finding, a side as a
+#: relation, a negative left out as a detail.
+_FALLBACK = {"missing_device": "missing_finding", "extra_device": "extra_finding",
+             "wrong_side": "relation_mismatch", "missing_negative": "missing"}
 _TOP_KEYS = {"id", "title", "criteria", "kg", "description", "source"} | {
     f"score{i}_description" for i in range(1, 6)
 }
@@ -45,6 +50,16 @@ class KgMapping:
     """Subtracted from the quality per diff item of that kind."""
     thresholds: tuple[float, float, float, float] = (0.3, 0.5, 0.7, 0.9)
     """Ascending cut points: quality >= thresholds[k] earns score k + 2."""
+
+    def cost(self, kind: str) -> float:
+        """What one diff item of penalty ``kind`` costs: its price in ``penalties``, else its
+        fallback's (``missing_device`` -> ``missing_finding``, ``wrong_side`` ->
+        ``relation_mismatch``, ``missing_negative`` -> ``missing`` ...), else nothing."""
+        while kind not in self.penalties:
+            if kind not in _FALLBACK:
+                return 0.0
+            kind = _FALLBACK[kind]
+        return self.penalties[kind]
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ _WHY = {
     "extra_finding": "a finding the reference does not support is stated",
     "extra_device": "a device the reference does not support is stated",
     "extra": "a detail the reference does not support is stated",
+    "missing_negative": "an absence the reference states is not reported",
     "relation_mismatch": "a relation (location, qualifier, party) differs from the reference",
     "wrong_side": "the finding is placed on the other side",
 }
@@ -63,9 +64,13 @@ def penalty_kind(item: DiffItem, comparison: Comparison | None = None,
     A relation mismatch is charged only on a finding the reference asserts (present or
     uncertain): where or how large an absent finding is, or a qualifier of an anatomy node, does
     not change what a reader does; the edge metrics still count it. One that puts the finding on
-    the other side (by the ontology's kgj:side) is ``wrong_side``. For the same reason a finding
-    the reference asserts absent and the response leaves out ("no pneumothorax") is a ``missing``
-    detail, not a ``missing_finding``; the node metrics still count it.
+    the other side (by the ontology's kgj:side) is ``wrong_side``. A finding or device the
+    reference asserts absent and the response leaves out ("no pneumothorax", "no central line")
+    is a ``missing_negative``: a rubric prices it on its own (a contract's exclusion), else as a
+    ``missing`` detail (a radiology report's pertinent negative); the node metrics still count
+    it. Other absent nodes ("shall not assign this Agreement") stay ``missing`` details. An
+    absence only the response states stays an extra finding: "No acute cardiopulmonary
+    abnormality" over a reference's pneumothorax is no harmless detail.
     """
     if item.kind == "relation_mismatch":
         if not item.is_finding or item.reference_assertion == "absent":
@@ -78,10 +83,10 @@ def penalty_kind(item: DiffItem, comparison: Comparison | None = None,
         return item.kind
     if item.kind not in ("missing", "extra"):
         return None
+    if item.kind == "missing" and item.is_finding and item.reference_assertion == "absent":
+        return "missing_negative"
     if item.type == "device":
         return f"{item.kind}_device"
-    if item.kind == "missing" and item.reference_assertion == "absent":
-        return "missing"  # a negative left out ("no pneumothorax"): a detail, not a finding
     return f"{item.kind}_finding" if item.is_finding else item.kind
 
 
@@ -107,24 +112,14 @@ def _sides_near(graph: ReportGraph, nid: str, lexicon: Lexicon) -> set[str]:
     return sides
 
 
-def _cost(mapping: KgMapping, kind: str) -> float:
-    if kind in mapping.penalties:
-        return mapping.penalties[kind]
-    if kind.endswith("_device"):  # a rubric that prices findings but not devices
-        return mapping.penalties.get(kind.replace("_device", "_finding"), 0.0)
-    if kind == "wrong_side":  # a rubric that does not price sides: a relation mismatch
-        return mapping.penalties.get("relation_mismatch", 0.0)
-    return 0.0
-
-
 def penalties(comparison: Comparison, mapping: KgMapping,
               lexicon: Lexicon | None = None) -> list[Penalty]:
     """Every diff item that costs points under ``mapping``, most costly kinds first."""
     out = []
     for item in comparison.diff.items:
         kind = penalty_kind(item, comparison, lexicon)
-        if kind is not None and _cost(mapping, kind) > 0:
-            out.append(Penalty(kind, item, _cost(mapping, kind)))
+        if kind is not None and mapping.cost(kind) > 0:
+            out.append(Penalty(kind, item, mapping.cost(kind)))
     return sorted(out, key=lambda p: (-p.cost, _ORDER.index(p.kind)))
 
 

@@ -9,9 +9,10 @@ mapping (docs/training.md):
 ``severity`` comes from the recipe's ``[synthetic.severity]``. ``relevance`` is the recipe's
 ``[synthetic.relevance.<rubric>]`` weight when given, else derived from the rubric: 1 when the
 rubric's kg judge penalises the diff category the edit produces (a dropped finding is a
-``missing_finding``, an added one an ``extra_finding``, ...), 0 when it does not, and 1 for every
-edit when the rubric names no penalties. The rationale names every edit, says which ones bear on
-the rubric, and ends with the rubric's own description of the score.
+``missing_finding``, a dropped negative a ``missing_negative``, an added finding an
+``extra_finding``, ...; fallbacks as the kg judge prices them), 0 when it does not, and 1 for
+every edit when the rubric names no penalties. The rationale names every edit, says which ones
+bear on the rubric, and ends with the rubric's own description of the score.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 #: The kg-judge penalty categories each edit kind shows up as in a GraphDiff.
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "drop_finding": ("missing_finding", "missing"),
-    "drop_negative": ("missing_finding", "missing"),
+    "drop_negative": ("missing_negative",),
     "flip_assertion": ("contradicted",),
     "swap_side": ("relation_mismatch",),
     "move_location": ("relation_mismatch",),
@@ -52,7 +53,7 @@ def relevance(rubric: Rubric, kind: str, settings: SyntheticSettings) -> float:
         return 0.0
     if not penalties:
         return 1.0
-    return 1.0 if any(c in penalties for c in CATEGORIES[kind]) else 0.0
+    return 1.0 if any(rubric.kg.cost(c) > 0 for c in CATEGORIES[kind]) else 0.0
 
 
 def penalty(edits: Sequence[Edit], rubric: Rubric, settings: SyntheticSettings) -> float:

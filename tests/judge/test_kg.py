@@ -173,17 +173,57 @@ def test_leaving_facts_out_is_not_a_factual_error(rubrics) -> None:  # noqa: ANN
     assert flipped.score < 3 and "Contradicted: 'pneumothorax'" in flipped.rationale
 
 
-def test_a_negative_left_out_is_a_detail_not_a_missing_finding() -> None:
+def test_a_negative_left_out_is_a_missing_negative_of_any_type() -> None:
     from kgjudge.compare.model import DiffItem
     from kgjudge.judge.kg import penalty_kind
 
-    def missing(assertion: str) -> DiffItem:
-        return DiffItem(kind="missing", key="pneumothorax", label="pneumothorax",
-                        type="observation", is_finding=True, reference_assertion=assertion)
+    def item(kind: str, assertion: str, type_: str = "observation") -> DiffItem:
+        stated = {"reference_assertion" if kind == "missing" else "candidate_assertion": assertion}
+        return DiffItem(kind=kind, key="k", label="k", type=type_, is_finding=True, **stated)
 
-    assert penalty_kind(missing("absent")) == "missing"
-    assert penalty_kind(missing("present")) == "missing_finding"
-    assert penalty_kind(missing("uncertain")) == "missing_finding"
+    assert penalty_kind(item("missing", "absent")) == "missing_negative"  # no pneumothorax
+    assert penalty_kind(item("missing", "absent", "device")) == "missing_negative"  # no line
+    for kind in ("missing", "extra"):
+        assert penalty_kind(item(kind, "present")) == f"{kind}_finding"
+        assert penalty_kind(item(kind, "uncertain")) == f"{kind}_finding"
+        assert penalty_kind(item(kind, "present", "device")) == f"{kind}_device"
+    # an absence only the response states ("No acute cardiopulmonary abnormality" over a
+    # reference's pneumothorax) is no harmless detail
+    assert penalty_kind(item("extra", "absent")) == "extra_finding"
+    assert penalty_kind(item("extra", "absent", "device")) == "extra_device"
+
+
+def test_an_unpriced_penalty_costs_what_its_fallback_costs() -> None:
+    mapping = KgMapping(penalties={"missing_finding": 0.2, "missing": 0.05,
+                                   "relation_mismatch": 0.1})
+    assert mapping.cost("missing_device") == 0.2
+    assert mapping.cost("missing_negative") == 0.05  # as a detail
+    assert mapping.cost("wrong_side") == 0.1
+    assert mapping.cost("extra_finding") == 0.0 and mapping.cost("extra_device") == 0.0
+    priced = KgMapping(penalties={"missing_negative": 0.15, "missing": 0.05})
+    assert priced.cost("missing_negative") == 0.15  # a pack that prices it on its own
+
+
+def test_a_device_the_reference_rules_out_left_out_costs_as_a_detail(rubrics) -> None:  # noqa: ANN001
+    """'No central line.' left out: a pertinent negative under radiology's error_severity (which
+    prices missing_device, not missing), while the line itself left out costs."""
+    from kgjudge.compare.model import DiffItem
+
+    def without_line(assertion: str):  # noqa: ANN202 - a builder, as make_case takes
+        def built():  # noqa: ANN202
+            item = DiffItem(kind="missing", key="central_venous_catheter", label="central line",
+                            type="device", is_finding=True, reference_assertion=assertion)
+            return comparisons.comparison(comparisons.REFERENCE, [item], comparisons.scores(
+                node_recall=6 / 7, node_f1=12 / 13, scs=0.75, reference_nodes=7))
+
+        return built
+
+    judge = KgJudge()
+    negative = judge.judge(make_case(without_line("absent"), rubrics["error_severity"]))
+    device = judge.judge(make_case(without_line("present"), rubrics["error_severity"]))
+    assert "a device of the reference is not reported" not in negative.rationale
+    assert "a device of the reference is not reported" in device.rationale
+    assert negative.expected_score > device.expected_score
 
 
 def test_a_score_moved_by_the_metrics_alone_says_so(rubrics) -> None:  # noqa: ANN001

@@ -104,6 +104,26 @@ def test_score_mapping_follows_severity_and_rubric(pack, singles) -> None:  # no
     assert score_for(added, completeness, explicit) < 5
 
 
+def test_a_dropped_negative_counts_where_the_kg_judge_prices_it(pack) -> None:  # noqa: ANN001
+    """Training targets follow the kg judge: a negative left out is a missing_negative, priced
+    as a detail (``missing``) unless the rubric prices it on its own, not a missing finding."""
+    from dataclasses import replace
+
+    from kgjudge.rubric import KgMapping
+
+    settings = SyntheticSettings()
+    rubric = pack.rubric("completeness")
+
+    def priced(**penalties: float):  # noqa: ANN202
+        return replace(rubric, kg=KgMapping(penalties=penalties))
+
+    assert relevance(priced(missing_finding=0.12), "drop_negative", settings) == 0
+    assert relevance(priced(missing_finding=0.12), "drop_finding", settings) == 1
+    assert relevance(priced(missing_finding=0.12, missing=0.05), "drop_negative", settings) == 1
+    assert relevance(priced(missing_finding=0.12, missing_negative=0.1), "drop_negative",
+                     settings) == 1
+
+
 def test_more_severe_edits_never_score_higher(pack, singles) -> None:  # noqa: ANN001
     settings = SyntheticSettings()
     rubric = pack.rubric("factual_correctness")
