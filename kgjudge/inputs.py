@@ -192,11 +192,18 @@ def _path_or_text(manifest: Path, row: dict[str, Any], role: str) -> tuple[str, 
         return "", None
     value = str(value)
     # A short single line naming an existing file is a path; anything else is the text itself.
-    if "\n" not in value and len(value) < 1024:
-        candidate = _resolve(manifest, value)
-        if candidate.exists() or candidate.is_symlink():
-            return str(candidate), None
+    if "\n" not in value and len(value) < 1024 and _names_a_file(_resolve(manifest, value)):
+        return str(_resolve(manifest, value)), None
     return "", value
+
+
+def _names_a_file(path: Path) -> bool:
+    """Whether ``path`` exists (or is a link); a text that cannot be a path (a sentence longer
+    than a file name may be, a NUL) is no file, not an error."""
+    try:
+        return path.exists() or path.is_symlink()
+    except (OSError, ValueError):  # ENAMETOOLONG, "embedded null byte"
+        return False
 
 
 def _resolve(manifest: Path, value: str) -> Path:

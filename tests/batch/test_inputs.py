@@ -62,6 +62,22 @@ def test_jsonl_manifest(tmp_path: Path) -> None:
     assert broken.problem.startswith("bad manifest row")
 
 
+def test_a_one_line_text_longer_than_a_file_name_is_text(tmp_path: Path) -> None:
+    """A summary of one line (SummEval's) is checked as a possible path first: one longer than
+    a file name may be (ENAMETOOLONG), or holding a NUL, is the text, not an unreadable
+    manifest."""
+    long_line = "the senator said the bill would pass . " * 10  # 390 characters, no '/'
+    manifest = tmp_path / "m.jsonl"
+    rows = [{"id": "long", "reference": long_line, "candidate": "a\u0000b"},
+            {"id": "short", "reference": "r.txt", "candidate": "plain words"}]
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "r.txt").write_text("a reference")
+    long, short = discover(manifest)
+    assert (long.reference_text, long.candidate_text, long.problem) == (long_line, "a\x00b", "")
+    assert short.reference_path == str(tmp_path / "r.txt")
+    assert short.candidate_text == "plain words"
+
+
 def test_unknown_layout_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "x.txt").write_text("x")
     with pytest.raises(InputError, match="references/"):
