@@ -170,9 +170,10 @@ class LineProgress:
         return (self.done - 1) / max(time.monotonic() - self._first, 1e-9)
 
     def _line(self) -> None:
-        rate = self.rate
+        rate = self.rate  # 0 until two results came: no rate yet, not a rate of 0
+        speed = f"{rate:.1f}" if rate else "-"
         eta = f"{(self.total - self.done) / rate:.0f}s" if rate else "-"
-        print(f"batch: {self.done}/{self.total} pairs, {self.failed} failed, {rate:.1f} pairs/s,"
+        print(f"batch: {self.done}/{self.total} pairs, {self.failed} failed, {speed} pairs/s,"
               f" eta {eta}", file=sys.stderr, flush=True)
 
 
@@ -212,5 +213,6 @@ class RichProgress(LineProgress):
     def advance(self, outcome: Any) -> None:
         self._last = time.monotonic()  # the bar redraws itself; no plain lines
         super().advance(outcome)
-        self._bar.update(self._task, advance=1, rate=f"{self.rate:.1f}", failed=self.failed)
+        self._bar.update(self._task, advance=1, rate=f"{self.rate:.1f}" if self.rate else "-",
+                         failed=self.failed)
 

@@ -203,3 +203,22 @@ def test_judge_options_the_backend_does_not_take_exit_2(
                  "--backend", "openai"]) == 2
     assert "no OpenAI-compatible endpoint" in capsys.readouterr().err
     assert not db.exists()
+
+
+def test_progress_lines_say_no_rate_until_there_is_one(capsys: pytest.CaptureFixture[str]) -> None:
+    """One pair scored: no rate can be measured yet, so the line says '-', not '0.0 pairs/s'."""
+    from types import SimpleNamespace
+
+    from kgjudge.cli.batch import LineProgress
+
+    ok = SimpleNamespace(verdicts=[SimpleNamespace(status="ok")])
+    with LineProgress() as progress:
+        progress.start(3, 0)
+        progress.advance(ok)
+    assert capsys.readouterr().err.splitlines()[-1] == "batch: 1/3 pairs, 0 failed, - pairs/s, eta -"
+    with LineProgress() as progress:
+        progress.start(3, 0)
+        for _ in range(3):
+            progress.advance(ok)
+    assert re.fullmatch(r"batch: 3/3 pairs, 0 failed, \d+\.\d pairs/s, eta 0s",
+                        capsys.readouterr().err.splitlines()[-1])
