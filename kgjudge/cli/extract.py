@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import deque
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from kgjudge.cli.common import read_document_arg
+from kgjudge.errors import InputError
 
 if TYPE_CHECKING:
     from kgjudge.domain import DomainPack
@@ -18,7 +21,11 @@ FORMATS = ("json", "jsonl", "turtle", "graphml", "table")
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("extract", help="extract entity-relation graphs from documents",
                             description="Extract each document's graph with the domain pack's "
-                                        "extractor and print it. '-' reads stdin.")
+                                        "extractor and print it. '-' reads stdin.",
+                            epilog="Of several files, one that cannot be read (missing, "
+                                   "binary, not UTF-8, too large) is named on stderr and "
+                                   "skipped. Exit code: 0 every file extracted, 1 some "
+                                   "skipped, 2 usage error or a single unreadable file.")
     parser.add_argument("files", nargs="+", metavar="FILE", help="text files, or - for stdin")
     parser.add_argument("--domain", default="radiology", help="pack name or folder "
                                                                "(default: radiology)")
@@ -40,8 +47,15 @@ def run(args: argparse.Namespace) -> int:
     from kgjudge.extract import get_extractor
     from kgjudge.runtime import settle
 
-    fmt = args.format or ("jsonl" if len(args.files) > 1 else "json")
-    documents = [(name, read_document_arg(name)) for name in args.files]
+    several = len(args.files) > 1
+    fmt = args.format or ("jsonl" if several else "json")
+    skipped: list[str] = []
+    names: deque[str] = deque()  # of the texts handed to the extractor, in order
+    if several:
+        texts = _readable(args.files, names, skipped)
+    else:  # one file: read before loading anything, and an unreadable one is the error
+        texts = iter([read_document_arg(args.files[0])])
+        names.append(args.files[0])
     pack = load_pack(args.domain)
     name = args.extractor or pack.extractor.name
     options = {k: v for k, v in (("model", args.model), ("base_url", args.base_url)) if v}
@@ -49,12 +63,29 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--model / --base-url do not apply to the '{name}' extractor")
     extractor = get_extractor(pack, name, **options)
     settle()  # the pack and the extractor live as long as the run
-    graphs = extractor.extract_many(text for _, text in documents)
-    for (name, _), graph in zip(documents, graphs, strict=True):
-        graph.doc_id = name
-        sys.stdout.write(_render(graph, fmt, pack, several=len(documents) > 1))
+    for graph in extractor.extract_many(texts):
+        graph.doc_id = names.popleft()
+        sys.stdout.write(_render(graph, fmt, pack, several=several))
+    if skipped:
+        print(f"kgjudge: {len(skipped)} of {len(args.files)} files skipped (named above); the "
+              "others were extracted", file=sys.stderr)
+        return 1
     return 0
 
+
+def _readable(files: list[str], names: deque[str], skipped: list[str]) -> Iterator[str]:
+    """The text of each file in turn, read as the extractor asks (output starts at once and
+    memory stays flat); one that cannot be read is named on stderr and skipped, not the end of
+    the run."""
+    for name in files:
+        try:
+            text = read_document_arg(name)
+        except InputError as e:
+            skipped.append(name)
+            print(f"kgjudge: skipped: {e}", file=sys.stderr, flush=True)
+            continue
+        names.append(name)
+        yield text
 
 
 def _render(graph: ReportGraph, fmt: str, pack: DomainPack, *, several: bool) -> str:

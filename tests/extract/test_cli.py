@@ -42,6 +42,28 @@ def test_jsonl_for_many_files_and_stdin(tmp_path: Path, capsys,  # noqa: ANN001
     assert {n["key"] for n in lines[1]["nodes"]} == {"small", "effusion"}
 
 
+def test_one_document_from_stdin(capsys, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr("sys.stdin", io.StringIO("Small effusion."))
+    code, out, _ = run(capsys, "-")
+    assert code == 0 and {n.key for n in ReportGraph.from_json(out).nodes()} == {"small",
+                                                                                "effusion"}
+
+
+def test_of_several_files_an_unreadable_one_is_named_and_skipped(tmp_path: Path,  # noqa: ANN001
+                                                                 capsys) -> None:
+    a = write(tmp_path, "a.txt", "No pneumothorax.")
+    empty = write(tmp_path, "empty.txt", "")
+    binary = tmp_path / "scan.txt"
+    binary.write_bytes(b"\xff\xfe\x00binary\x00")
+    b = write(tmp_path, "b.txt", "Small effusion.")
+    code, out, err = run(capsys, a, empty, str(binary), b)
+    assert code == 1
+    assert [json.loads(line)["doc_id"] for line in out.splitlines()] == [a, b]
+    assert "skipped: empty file: " in err and "empty.txt" in err
+    assert "skipped: binary file: " in err and "scan.txt" in err
+    assert "2 of 4 files skipped" in err
+
+
 def test_turtle_and_graphml(tmp_path: Path, capsys) -> None:  # noqa: ANN001
     a = write(tmp_path, "a.txt", "Left pleural effusion.")
     _, out, _ = run(capsys, a, "--format", "turtle")
