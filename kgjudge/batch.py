@@ -279,7 +279,10 @@ def run_batch(input_path: str | Path, settings: BatchSettings, *, db: str | Path
         return main_processor[0]
 
     if settings.backend != "kg":  # the main process judges: build it now (bad endpoint: exit 2)
-        getattr(local(), "judge_backend", None)
+        backend = getattr(local(), "judge_backend", None)
+        check_server = getattr(backend, "check_server", None)  # remote judges have one
+        if check_server is not None:
+            check_server()  # a server that is down fails the run now, not every pair
     with Store(db) as store:
         run_id = open_run(store, input_path, settings, pack, rubrics)
         done = store.done(run_id, include_errors=not settings.retry_failed)

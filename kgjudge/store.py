@@ -382,7 +382,7 @@ class Store:
         """Per candidate source and rubric: verdicts, mean score, scores <= 2, unscored, errors."""
         rows = self._read(
             "SELECT source, rubric, COUNT(*) AS verdicts, AVG(score) AS mean_score, "
-            "SUM(score <= 2) AS low, SUM(status = 'unscored') AS unscored, "
+            "COALESCE(SUM(score <= 2), 0) AS low, SUM(status = 'unscored') AS unscored, "
             "SUM(status = 'error') AS errors FROM verdicts WHERE run_id = ? "
             "GROUP BY source, rubric ORDER BY source, rubric", (run_id,))
         return [dict(row) for row in rows]

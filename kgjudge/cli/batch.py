@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--backend", choices=("kg", "openai", "hf"), default="kg",
                         help="judge backend (default: kg, the embedded CPU judge)")
     parser.add_argument("--model", help="judge model name (openai / hf backends)")
-    parser.add_argument("--endpoint", help="OpenAI-compatible base URL (openai backend)")
+    parser.add_argument("--base-url", "--endpoint", dest="endpoint",
+                        help="openai: server URL, e.g. http://127.0.0.1:8000/v1 (checked "
+                             "before the first pair)")
     parser.add_argument("--timeout", type=float, help="seconds to wait for each judge call")
     parser.add_argument("--extractor", help="extractor name (default: the pack's)")
     parser.add_argument("--out", help="CSV file to write at the end (default: none)")

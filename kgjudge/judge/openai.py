@@ -74,6 +74,26 @@ class OpenAIJudge:
         """The model name sent: the adapter's when one is set (vLLM routes LoRA by name)."""
         return self.adapter or self.model
 
+    def check_server(self) -> None:
+        """Fail now, with one error that says what to do, when the server cannot be reached or
+        does not serve the model asked for: a batch would otherwise fail every pair, each after
+        its retries, and store them all as failed.
+
+        Raises:
+            ConfigError: no answer from the server, or its /models list lacks ``served_name``.
+        """
+        where = self.endpoint.settings.base_url
+        try:
+            served = self.endpoint.models()
+        except KgJudgeError as e:
+            if " answered " in str(e):  # a server without /models: the first call will tell
+                return
+            raise ConfigError(f"{e} Start it (kgjudge serve --domain DOMAIN prints the vLLM "
+                              f"command) or point --base-url at it.") from None
+        if served and self.served_name not in served:
+            raise ConfigError(f"the server at {where} serves {', '.join(served)}, not "
+                              f"'{self.served_name}'; pass --model (and --adapter) as served")
+
     def judge(self, case: Case) -> Verdict:
         start = time.perf_counter()
         meta: dict[str, Any] = {"backend": self.name, "model": self.model,

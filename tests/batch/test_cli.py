@@ -101,6 +101,30 @@ def test_usage_errors_exit_2(tmp_path: Path, pack_dir: Path) -> None:
     assert exit_info.value.code == 2
 
 
+def test_a_judge_server_that_is_down_is_a_usage_error(tmp_path: Path, pack_dir: Path,
+                                                     capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """--base-url (or its old name --endpoint) is checked before the first pair: exit 2 with
+    what to do, and no store."""
+    import socket
+
+    from kgjudge.endpoint import Endpoint
+
+    monkeypatch.setattr(Endpoint, "_sleep", lambda *_: None)  # retries without the backoff
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = corpus(tmp_path / "in", 2)
+    for flag in ("--base-url", "--endpoint"):
+        db = tmp_path / f"{flag.strip('-')}.sqlite"
+        code = main(["batch", str(root), "--domain", str(pack_dir), "--backend", "openai",
+                     flag, f"http://127.0.0.1:{port}/v1", "--model", "judge", "--db", str(db)])
+        err = capsys.readouterr().err
+        assert code == 2 and f"cannot reach http://127.0.0.1:{port}/v1/models" in err
+        assert "kgjudge serve" in err and not db.exists()
+
+
 @pytest.mark.slow
 def test_kill_9_then_resume_stores_every_item_once(tmp_path: Path, pack_dir: Path) -> None:
     n = 400

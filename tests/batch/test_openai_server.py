@@ -118,3 +118,40 @@ def test_concurrency_bounds_calls_in_flight(tmp_path: Path, pack_dir: Path, serv
     report = run_batch(root, settings, db=tmp_path / "run.sqlite")
     assert report.exit_code == 0 and report.processed == 10
     assert 1 < FakeChat.most_in_flight <= 3
+
+
+class ServesModels(FakeChat):
+    """The same server, with a /models list (as vLLM and `transformers serve` have)."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._send(200, {"object": "list", "data": [{"id": "base"}, {"id": "radiology"}]})
+
+
+def test_the_server_is_checked_before_the_first_pair(tmp_path: Path, pack_dir: Path) -> None:
+    """A server that is down, or does not serve the model asked for, stops the run before
+    anything is stored, with one error saying what to do (not every pair failed after its
+    retries)."""
+    from kgjudge.errors import ConfigError
+
+    root = make_folder(tmp_path / "in", 3)
+    db = tmp_path / "run.sqlite"
+
+    def settings(base_url: str, model: str) -> BatchSettings:
+        return BatchSettings(domain=str(pack_dir), backend="openai",
+                             judge_options={"base_url": base_url, "max_retries": 0,
+                                            "model": model})
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ServesModels)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    try:
+        with pytest.raises(ConfigError, match="serves base, radiology, not 'judge'"):
+            run_batch(root, settings(url, "judge"), db=db)
+        assert not db.exists()
+        assert run_batch(root, settings(url, "radiology"), db=db).processed == 3
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    with pytest.raises(ConfigError, match="cannot reach .*Is the server running.*kgjudge serve"):
+        run_batch(root, settings(url, "radiology"), db=tmp_path / "down.sqlite")
+    assert not (tmp_path / "down.sqlite").exists()

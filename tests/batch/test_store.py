@@ -194,3 +194,15 @@ def test_queue_rows_agree_with_the_full_records(tmp_path: Path) -> None:
         assert sorted(tuple(r) for r in verdicts) == sorted(
             (v.source, v.case_id, v.rubric, v.status, v.score) for v in store.verdicts(run))
         assert [tuple(r) for r in overrides] == [("model_a", "c1", "accuracy", 3)]
+
+
+def test_score_summary_counts_no_low_scores_as_zero(tmp_path: Path) -> None:
+    """A rubric whose every verdict failed has 0 scores <= 2, not NULL ('None / 29' on screen)."""
+    from kgjudge.judge.base import Verdict
+
+    with Store(tmp_path / "s.sqlite") as store:
+        run = make_run(store)
+        store.add_result(run, pair("c1"), comparison=comparison(), verdicts=[
+            Verdict(case_id="c1", rubric="accuracy", status="error", error="JudgeError: x")])
+        [row] = store.score_summary(run)
+    assert (row["verdicts"], row["low"], row["errors"], row["mean_score"]) == (1, 0, 1, None)
