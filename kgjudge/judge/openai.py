@@ -9,6 +9,7 @@ score is read from the top log-probabilities at the score token.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -75,12 +76,14 @@ class OpenAIJudge:
         return self.adapter or self.model
 
     def check_server(self) -> None:
-        """Fail now, with one error that says what to do, when the server cannot be reached or
-        does not serve the model asked for: a batch would otherwise fail every pair, each after
-        its retries, and store them all as failed.
+        """Fail now, with one error that says what to do, when the server cannot be reached: a
+        batch would otherwise fail every pair, each after its retries, and store them all as
+        failed. A server whose /models list lacks ``served_name`` gets a warning on stderr, not
+        an error: vLLM lists what it serves, but `transformers serve` lists its hub cache and
+        loads any model on demand.
 
         Raises:
-            ConfigError: no answer from the server, or its /models list lacks ``served_name``.
+            ConfigError: no answer from the server.
         """
         where = self.endpoint.settings.base_url
         try:
@@ -91,8 +94,10 @@ class OpenAIJudge:
             raise ConfigError(f"{e} Start it (kgjudge serve --domain DOMAIN prints the vLLM "
                               f"command) or point --base-url at it.") from None
         if served and self.served_name not in served:
-            raise ConfigError(f"the server at {where} serves {', '.join(served)}, not "
-                              f"'{self.served_name}'; pass --model (and --adapter) as served")
+            print(f"kgjudge: warning: the server at {where} lists {', '.join(served[:8])}"
+                  f"{' ...' if len(served) > 8 else ''}, not '{self.served_name}'; unless it "
+                  "loads models on demand, pass --model (and --adapter) as served",
+                  file=sys.stderr)
 
     def judge(self, case: Case) -> Verdict:
         start = time.perf_counter()
