@@ -39,6 +39,7 @@ def test_openai_backend_end_to_end(tiny_server, rubrics) -> None:  # noqa: ANN00
                       api_key="sk-test-never-shown", max_tokens=16, concurrency=2)
     try:
         models = judge.endpoint.models()
+        judge.check_server()  # as batch does first: this real server answers, so no error
         batch = cases(rubrics)
         verdicts = list(judge.judge_many(batch))
     finally:
