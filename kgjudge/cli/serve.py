@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -40,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     adapter = Path(args.adapter or Path("adapters") / pack.name / "adapter").resolve()
     plan = serve_plan(recipe, pack.name, adapter, host=args.host, port=args.port)
     if args.json:
-        print(json.dumps({"command": list(plan.command), "shell": plan.shell(),
+        print(json.dumps({"command": list(plan.command), "env": dict(plan.env),
+                          "shell": plan.shell(),
                           "openai_settings": plan.judge_settings()}))
     else:
         print(plan.shell())
@@ -51,4 +53,4 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if shutil.which("vllm") is None:
         raise MissingExtra("vllm", "gpu", "kgjudge serve")
-    return subprocess.call(list(plan.command))
+    return subprocess.call(list(plan.command), env={**os.environ, **dict(plan.env)})

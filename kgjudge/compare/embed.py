@@ -1,8 +1,8 @@
 """Optional embedding similarity for keys outside the ontology: a transformers mean-pool embedder.
 
 Off by default; pass the returned function as ``compare(..., embedder=...)``. Needs torch
-(``pip install 'kgjudge[train]'``); nothing is downloaded unless ``model`` names a hub model and
-the hub is reachable, so pass a local folder in offline use.
+(``pip install 'kgjudge[train]'``); ``model`` is a local folder or a hub id already in the local
+Hugging Face cache: nothing is downloaded (kgjudge.weights).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from kgjudge.compare.align import Embedder
 from kgjudge.errors import require
+from kgjudge.weights import load_local
 
 
 def transformers_embedder(model: str, *, max_length: int = 32) -> Embedder:
@@ -18,10 +19,11 @@ def transformers_embedder(model: str, *, max_length: int = 32) -> Embedder:
     torch = require("torch", extra="train", purpose="embedding similarity")
     from transformers import AutoModel, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(model)
+    what = f"embedding model '{model}'"
+    tokenizer = load_local(AutoTokenizer, model, what=what)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
-    network = AutoModel.from_pretrained(model).eval()
+    network = load_local(AutoModel, model, what=what).eval()
 
     def embed(texts: Sequence[str]) -> list[list[float]]:
         batch = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length,

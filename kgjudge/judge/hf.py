@@ -18,6 +18,7 @@ from kgjudge.judge.base import Case, Verdict
 from kgjudge.judge.parse import SCORES, normalise, parse_output, score_of_token
 from kgjudge.judge.prompt import Prompt, build_prompt
 from kgjudge.judge.verdicts import error_verdict, reply_verdict
+from kgjudge.weights import load_local, local_adapter
 
 
 @dataclass(frozen=True)
@@ -157,17 +158,15 @@ def _load(settings: HFJudgeSettings) -> tuple[Any, Any]:
     if not settings.model:
         raise ConfigError("the hf judge needs a model folder: pass model=PATH (--model PATH)")
     transformers = require("transformers", extra="train", purpose="the hf judge")
-    try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(settings.model)
-        model = transformers.AutoModelForCausalLM.from_pretrained(
-            settings.model, dtype=settings.dtype).to(settings.device)
-    except OSError as e:
-        raise ConfigError(f"cannot load model '{settings.model}' for the hf judge: {e}. Pass a "
-                          f"local folder with config, weights and tokenizer.") from e
+    what = f"model '{settings.model}' for the hf judge"
+    tokenizer = load_local(transformers.AutoTokenizer, settings.model, what=what)
+    model = load_local(transformers.AutoModelForCausalLM, settings.model, what=what,
+                       dtype=settings.dtype).to(settings.device)
     if settings.adapter:
         peft = require("peft", extra="train", purpose="loading a LoRA adapter in the hf judge")
+        adapter = local_adapter(settings.adapter)
         try:
-            model = peft.PeftModel.from_pretrained(model, settings.adapter)
+            model = peft.PeftModel.from_pretrained(model, str(adapter))
         except (OSError, ValueError) as e:
             raise ConfigError(f"cannot load adapter '{settings.adapter}': {e}") from e
     return model, tokenizer

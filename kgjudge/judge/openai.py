@@ -26,6 +26,7 @@ from kgjudge.judge.parse import (
 )
 from kgjudge.judge.prompt import Prompt, build_prompt
 from kgjudge.judge.verdicts import error_verdict, reply_verdict
+from kgjudge.weights import load_local
 
 
 @dataclass(frozen=True)
@@ -173,9 +174,5 @@ def _load_tokenizer(path: str | None) -> Any:
         return None
     from transformers import AutoTokenizer
 
-    try:
-        return AutoTokenizer.from_pretrained(path)
-    except (OSError, ValueError) as e:
-        raise ConfigError(f"cannot load tokenizer '{path}' for counting prompt tokens: {e}. "
-                          f"Pass the served model's local folder, or leave tokenizer unset."
-                          ) from e
+    return load_local(AutoTokenizer, path, what=f"tokenizer '{path}' for counting prompt "
+                                                 "tokens (or leave tokenizer unset)")

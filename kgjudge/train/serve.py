@@ -31,9 +31,13 @@ class ServePlan:
     model: str
     adapter_name: str
     system_role: bool | None
+    env: tuple[tuple[str, str], ...] = (("HF_HUB_OFFLINE", "1"),)
+    """Set for vLLM: the base model comes from a folder or the local Hugging Face cache, never
+    a download (kgjudge.weights)."""
 
     def shell(self) -> str:
-        return shlex.join(self.command)
+        return " ".join([*(f"{k}={shlex.quote(v)}" for k, v in self.env),
+                         shlex.join(self.command)])
 
     def judge_settings(self) -> dict[str, object]:
         """Settings of the ``openai`` judge backend (get_judge('openai', pack, **these))."""

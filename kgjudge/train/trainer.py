@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kgjudge.errors import ConfigError, require
+from kgjudge.weights import load_local
 
 if TYPE_CHECKING:
     from kgjudge.domain import DomainPack
@@ -56,16 +57,12 @@ def load_base(recipe: Recipe, *, device: str | None = None) -> tuple[Any, Any]:
     transformers = require("transformers", extra="train", purpose="training a judge")
     torch = require("torch", extra="train", purpose="training a judge")
     base = recipe.model.base
-    try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(base)
-        dtype = {"auto": "auto", "bf16": torch.bfloat16, "bfloat16": torch.bfloat16,
-                 "fp16": torch.float16, "float16": torch.float16,
-                 "fp32": torch.float32, "float32": torch.float32}.get(recipe.model.dtype, "auto")
-        model = transformers.AutoModelForCausalLM.from_pretrained(base, dtype=dtype)
-    except OSError as e:
-        raise ConfigError(f"cannot load base model '{base}' ([model].base in "
-                          f"{recipe.path}): {e}. Pass a local folder or a hub id you can "
-                          "download.") from e
+    what = f"base model '{base}' ([model].base in {recipe.path})"
+    tokenizer = load_local(transformers.AutoTokenizer, base, what=what)
+    dtype = {"auto": "auto", "bf16": torch.bfloat16, "bfloat16": torch.bfloat16,
+             "fp16": torch.float16, "float16": torch.float16,
+             "fp32": torch.float32, "float32": torch.float32}.get(recipe.model.dtype, "auto")
+    model = load_local(transformers.AutoModelForCausalLM, base, what=what, dtype=dtype)
     if not getattr(tokenizer, "chat_template", None):
         if not recipe.model.chat_template:
             raise ConfigError(f"the tokenizer of '{base}' has no chat template; set "

@@ -31,7 +31,7 @@ def test_vllm_command_and_matching_settings(recipe, tmp_path: Path) -> None:  # 
     assert command[:4] == ["vllm", "serve", recipe.model.base, "--enable-lora"]
     assert command[command.index("--lora-modules") + 1] == f"trainrad={adapter}"
     assert command[command.index("--max-lora-rank") + 1] == "16"  # 12 rounded up to vLLM's 16
-    assert shlex.split(plan.shell()) == command
+    assert shlex.split(plan.shell()) == ["HF_HUB_OFFLINE=1", *command]  # no download by vLLM
     settings = plan.judge_settings()
     assert settings == {"base_url": "http://127.0.0.1:8123/v1", "model": recipe.model.base,
                         "adapter": "trainrad", "system_role": False}
@@ -42,7 +42,8 @@ def test_serve_print_runs_nothing(tmp_path: Path, capsys) -> None:  # noqa: ANN0
     code = main(["serve", "--domain", PACK, "--adapter", str(adapter), "--print"])
     out, err = capsys.readouterr()
     assert code == 0
-    assert out.startswith("vllm serve replaced-by-the-tests --enable-lora --lora-modules ")
+    assert out.startswith("HF_HUB_OFFLINE=1 vllm serve replaced-by-the-tests --enable-lora "
+                          "--lora-modules ")
     assert "--max-lora-rank 8" in out and "KGJUDGE_OPENAI_BASE_URL" in err
 
 
