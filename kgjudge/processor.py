@@ -152,8 +152,9 @@ def judge_settings(settings: BatchSettings) -> dict[str, Any]:
     unknown = refused.get(settings.backend)
     if unknown:
         raise ConfigError(f"--backend {settings.backend} takes no "
-                          f"{', '.join(sorted('--' + k for k in unknown))}; model, endpoint and "
-                          "timeout are for --backend openai (model also for hf)")
+                          f"{', '.join(sorted('--' + k for k in unknown))}; model, adapter, "
+                          "endpoint and timeout are for --backend openai (model and adapter "
+                          "also for hf)")
     if settings.backend == "openai":
         renames = {"endpoint": "base_url", "timeout": "timeout_s"}
         options = {renames.get(k, k): v for k, v in options.items()}

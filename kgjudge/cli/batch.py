@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--backend", choices=("kg", "openai", "hf"), default="kg",
                         help="judge backend (default: kg, the embedded CPU judge)")
     parser.add_argument("--model", help="judge model name (openai / hf backends)")
-    parser.add_argument("--base-url", "--endpoint", dest="endpoint",
+    parser.add_argument("--adapter", help="openai: LoRA module name as served (kgjudge serve "
+                                          "prints it); hf: adapter folder")
+    parser.add_argument("--base-url", "--endpoint", dest="endpoint", metavar="URL",
                         help="openai: server URL, e.g. http://127.0.0.1:8000/v1 (checked "
                              "before the first pair)")
     parser.add_argument("--timeout", type=float, help="seconds to wait for each judge call")
@@ -59,8 +61,9 @@ def _positive(text: str) -> int:
 def settings_from(args: argparse.Namespace) -> Any:
     from kgjudge.batch import BatchSettings
 
-    options = {k: v for k, v in (("model", args.model), ("endpoint", args.endpoint),
-                                 ("timeout", args.timeout)) if v is not None}
+    options = {k: v for k, v in (("model", args.model), ("adapter", args.adapter),
+                                 ("endpoint", args.endpoint), ("timeout", args.timeout))
+               if v is not None}
     return BatchSettings(domain=args.domain, rubrics=tuple(args.rubrics), backend=args.backend,
                          judge_options=options, extractor=args.extractor, jobs=args.jobs,
                          concurrency=args.concurrency, max_bytes=args.max_bytes,

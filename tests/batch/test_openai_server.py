@@ -150,6 +150,13 @@ def test_the_server_is_checked_before_the_first_pair(tmp_path: Path, pack_dir: P
         assert "lists base, radiology, not 'judge'" in capsys.readouterr().err
         assert run_batch(root, settings(url, "radiology"), db=tmp_path / "2.sqlite").processed == 3
         assert "warning" not in capsys.readouterr().err
+        # a LoRA adapter served under the domain's name (kgjudge batch --adapter radiology)
+        lora = BatchSettings(domain=str(pack_dir), backend="openai", judge_options={
+            "base_url": url, "max_retries": 0, "model": "base", "adapter": "radiology"})
+        report = run_batch(root, lora, db=tmp_path / "3.sqlite")
+        assert report.exit_code == 0 and "warning" not in capsys.readouterr().err
+        with Store(tmp_path / "3.sqlite") as store:
+            assert {v.adapter for v in store.verdicts(report.run_id)} == {"radiology"}
     finally:
         httpd.shutdown()
         httpd.server_close()
