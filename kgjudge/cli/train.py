@@ -100,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
     if args.max_steps is not None:
         recipe = replace(recipe, trainer=replace(recipe.trainer, max_steps=args.max_steps))
     out = Path(args.out or Path("adapters") / pack.name)
+    from kgjudge.train.trainer import check_base
+
+    check_base(recipe)  # a base model that is not here fails now, not after building the data
     if args.data:
         data_path = Path(args.data)
         records = read_jsonl(data_path)

@@ -52,12 +52,23 @@ class TrainResult:
     tokenizer: Any = field(default=None, repr=False)
 
 
+def check_base(recipe: Recipe) -> None:
+    """Fail now when the base model is not on this machine (its config alone is read), not
+    after the training data was built."""
+    transformers = require("transformers", extra="train", purpose="training a judge")
+    load_local(transformers.AutoConfig, recipe.model.base, what=_base_what(recipe))
+
+
+def _base_what(recipe: Recipe) -> str:
+    return f"base model '{recipe.model.base}' (--base, or [model].base in {recipe.path})"
+
+
 def load_base(recipe: Recipe, *, device: str | None = None) -> tuple[Any, Any]:
     """The base model and tokenizer (a local folder, or a hub id from the local cache)."""
     transformers = require("transformers", extra="train", purpose="training a judge")
     torch = require("torch", extra="train", purpose="training a judge")
     base = recipe.model.base
-    what = f"base model '{base}' ([model].base in {recipe.path})"
+    what = _base_what(recipe)
     tokenizer = load_local(transformers.AutoTokenizer, base, what=what)
     dtype = {"auto": "auto", "bf16": torch.bfloat16, "bfloat16": torch.bfloat16,
              "fp16": torch.float16, "float16": torch.float16,

@@ -69,12 +69,14 @@ def test_the_hf_judge_and_the_trainer_never_reach_for_the_hub(no_network: list[o
     from kgjudge.domain import load_pack
     from kgjudge.judge import get_judge
     from kgjudge.train.recipe import recipe_for
-    from kgjudge.train.trainer import load_base
+    from kgjudge.train.trainer import check_base, load_base
 
     with pytest.raises(ConfigError, match="'Qwen/Qwen2.5-1.5B-Instruct' is neither a local"):
         get_judge("hf", None, model="Qwen/Qwen2.5-1.5B-Instruct").judge_many([])
     recipe = recipe_for(load_pack("radiology"))
     assert recipe.model.base == "Qwen/Qwen2.5-1.5B-Instruct"
-    with pytest.raises(ConfigError, match=r"\[model\].base in .*recipe.toml"):
-        load_base(replace(recipe, model=replace(recipe.model, base="kgjudge-tests/absent")))
+    absent = replace(recipe, model=replace(recipe.model, base="kgjudge-tests/absent"))
+    for load in (load_base, check_base):
+        with pytest.raises(ConfigError, match=r"--base, or \[model\].base in .*recipe.toml"):
+            load(absent)
     assert no_network == []
