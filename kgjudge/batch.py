@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kgjudge.errors import ConfigError, InputError, KgJudgeError
+from kgjudge.errors import ConfigError, InputError, KgJudgeError, ServerUnreachable
 from kgjudge.inputs import Item, check_text, discover, read_document
 from kgjudge.judge.base import Pair, Verdict
 from kgjudge.processor import (
@@ -135,6 +135,15 @@ def process_item(processor: Processor, item: Item, rubrics: list[str],
     if processor.remote:
         return Outcome(pair, blobs=blobs, comparison=comparison)
     return Outcome(pair, blobs=blobs, verdicts=judge_safely(processor, pair, comparison, rubrics))
+
+
+def _server_gone(outcome: Outcome) -> str | None:
+    """The message of a verdict that found the judge's server unreachable, if one did."""
+    prefix = f"{ServerUnreachable.__name__}: "
+    for verdict in outcome.verdicts:
+        if verdict.error.startswith(prefix):
+            return verdict.error.removeprefix(prefix)
+    return None
 
 
 def judge_safely(processor: Processor, pair: Pair, comparison: Comparison,
@@ -327,6 +336,13 @@ def _drain(outcomes: Iterator[Outcome], record: Callable[[Outcome], None],
         outcome.comparison = None
         return outcome
 
+    def record_judged(outcome: Outcome) -> None:
+        gone = _server_gone(outcome)
+        if gone:  # not stored: the pair is not at fault, and the rerun picks it up
+            raise ServerUnreachable(f"stopped: {gone} What was judged is stored; start the "
+                                    "server and run the same command again to resume.")
+        record(outcome)
+
     try:
         for outcome in outcomes:
             if outcome.comparison is None:
@@ -339,9 +355,9 @@ def _drain(outcomes: Iterator[Outcome], record: Callable[[Outcome], None],
             if len(pending) >= max(1, concurrency):
                 finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for future in finished:
-                    record(future.result())
+                    record_judged(future.result())
         for future in cf.as_completed(pending):
-            record(future.result())
+            record_judged(future.result())
         pending = set()
     finally:
         if threads:

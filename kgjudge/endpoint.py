@@ -19,7 +19,13 @@ from typing import Any, TypeVar
 
 import httpx
 
-from kgjudge.errors import ConfigError, JudgeError, JudgeTimeout, PromptTooLong
+from kgjudge.errors import (
+    ConfigError,
+    JudgeError,
+    JudgeTimeout,
+    PromptTooLong,
+    ServerUnreachable,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -171,9 +177,9 @@ class Endpoint:
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError,
                     httpx.ReadError, httpx.WriteError) as e:
                 if attempt + 1 == attempts:
-                    raise JudgeError(f"cannot reach {self._where(path)} after {attempts} "
-                                     f"attempt(s): {type(e).__name__}. Is the server running?"
-                                     ) from None
+                    raise ServerUnreachable(f"cannot reach {self._where(path)} after "
+                                            f"{attempts} attempt(s): {type(e).__name__}. Is "
+                                            "the server running?") from None
                 self._sleep(attempt, None)
                 continue
             except httpx.TimeoutException:

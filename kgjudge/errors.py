@@ -13,6 +13,7 @@ Every error a user can cause (a bad pack, an unreadable file, a judge that times
     ├── ExtractionError      extraction failed (LLM extractor reply, spaCy model missing)
     ├── JudgeError           a judge backend failed
     │   ├── JudgeTimeout     the backend did not answer in time
+    │   ├── ServerUnreachable  no connection to the judge's server, after every retry
     │   └── PromptTooLong    the prompt exceeds the model's context
     ├── StoreError           the SQLite store cannot be opened, migrated or written
     └── MissingExtra         an optional dependency is not installed
@@ -76,6 +77,11 @@ class JudgeError(KgJudgeError):
 
 class JudgeTimeout(JudgeError):
     """The judge backend did not answer in time."""
+
+
+class ServerUnreachable(JudgeError):
+    """No connection to the judge's server could be made, after every retry: the server is
+    down, not the pair at fault (a batch stops rather than fail every pair after it)."""
 
 
 class PromptTooLong(JudgeError):

@@ -13,7 +13,8 @@ stem, a folder of <id>.ref.txt / <id>.cand.txt pairs, or a CSV / JSONL manifest 
 reference, candidate (paths or texts), optional instruction, source, metadata.
 
 Run the same command again to resume: pairs already stored for the same configuration are
-skipped. Exit code: 0 every pair scored, 1 some failed (listed by reason), 2 usage error.
+skipped. Exit code: 0 every pair scored, 1 some failed (listed by reason), 2 usage error or
+a judge server that does not answer (checked first; a run it stops midway resumes the same way).
 """
 
 

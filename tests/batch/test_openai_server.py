@@ -163,3 +163,50 @@ def test_the_server_is_checked_before_the_first_pair(tmp_path: Path, pack_dir: P
     with pytest.raises(ConfigError, match="cannot reach .*Is the server running.*kgjudge serve"):
         run_batch(root, settings(url, "radiology"), db=tmp_path / "down.sqlite")
     assert not (tmp_path / "down.sqlite").exists()
+
+
+class HangsUp(FakeChat):
+    """Closes the connection without an answer when the prompt holds DOWN (a server that died),
+    answers a score of 4 otherwise."""
+
+    def _answer(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if "DOWN" in " ".join(m["content"] for m in body["messages"]):
+            self.close_connection = True
+            self.connection.close()
+            return
+        self._send(200, {"choices": [{"message": {"role": "assistant",
+                                                  "content": "Feedback: Matches. [RESULT] 4"},
+                                      "finish_reason": "stop"}], "model": body.get("model", "")})
+
+
+def test_a_server_that_stops_answering_stops_the_batch(tmp_path: Path, pack_dir: Path) -> None:
+    """Pairs judged before are stored; the pair that found the server gone is not stored as
+    failed (nor any after it), so the same command resumes it once the server is back."""
+    from kgjudge.errors import ServerUnreachable
+
+    root = make_folder(tmp_path / "in", 3)
+    (root / "references" / "zz_down.txt").write_text("The example thing is large.")
+    (root / "candidates" / "zz_down.txt").write_text("DOWN thing")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), HangsUp)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    settings = BatchSettings(domain=str(pack_dir), backend="openai", concurrency=1, judge_options={
+        "base_url": f"http://127.0.0.1:{httpd.server_address[1]}/v1", "max_retries": 0,
+        "model": "judge"})
+    db = tmp_path / "run.sqlite"
+    try:
+        with pytest.raises(ServerUnreachable, match="stopped: cannot reach .* run the same "
+                                                    "command again to resume"):
+            run_batch(root, settings, db=db)
+        with Store(db) as store:
+            run = store.latest_run()
+            assert run is not None
+            stored = {v.case_id for v in store.verdicts(run.id)}
+            assert stored == {"r0000", "r0001", "r0002"}
+            assert all(v.status == "ok" for v in store.verdicts(run.id))
+        (root / "candidates" / "zz_down.txt").write_text("The example thing is big.")
+        again = run_batch(root, settings, db=db)  # no --retry-failed needed
+        assert (again.processed, again.skipped, again.exit_code) == (1, 3, 0)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
