@@ -19,6 +19,7 @@ failure class ('empty file: ...', 'binary file: ...') so failures group by reaso
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
@@ -234,10 +235,17 @@ def read_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> st
 
 
 def decode_document(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """Bytes to text, refusing empty, oversize, binary and non-UTF-8 content."""
+    """Bytes to text, refusing empty, oversize, binary and non-UTF-8 content (UTF-16 with its
+    byte order mark, as Windows saves "Unicode" text, is read too)."""
     if len(data) > max_bytes:
         raise InputError(f"file too large: {name} has {len(data)} bytes, over the limit of "
                          f"{max_bytes} (raise it with --max-bytes)")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return _not_empty(data.decode("utf-16"), name)
+        except UnicodeDecodeError as e:
+            raise InputError(f"invalid UTF-16: {name}: byte {e.start} cannot be decoded; "
+                             "convert the file to UTF-8") from e
     if b"\x00" in data[:8192]:
         raise InputError(f"binary file: {name} contains NUL bytes; it is not a text document")
     try:
@@ -245,6 +253,10 @@ def decode_document(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTE
     except UnicodeDecodeError as e:
         raise InputError(f"invalid UTF-8: {name}: byte {e.start} cannot be decoded; convert "
                          "the file to UTF-8") from e
+    return _not_empty(text, name)
+
+
+def _not_empty(text: str, name: str) -> str:
     if not text.strip():
         raise InputError(f"empty file: {name} has no text")
     return text

@@ -97,6 +97,21 @@ def test_read_document_refuses_bad_content(tmp_path: Path, content: bytes, reaso
         read_document(path, max_bytes=100)
 
 
+def test_utf16_with_its_byte_order_mark_is_text(tmp_path: Path) -> None:
+    """Windows saves "Unicode" text as UTF-16 with a BOM: full of NUL bytes, yet a document."""
+    for codec in ("utf-16", "utf-16-le", "utf-16-be"):
+        path = tmp_path / f"{codec}.txt"
+        bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(codec, b"")
+        path.write_bytes(bom + "No pleural effusion.\r\nCaf\u00e9.".encode(codec))
+        assert read_document(path) == "No pleural effusion.\r\nCaf\u00e9."
+    (tmp_path / "blank.txt").write_bytes(" \n".encode("utf-16"))
+    with pytest.raises(InputError, match="^empty file"):
+        read_document(tmp_path / "blank.txt")
+    (tmp_path / "odd.txt").write_bytes(b"\xff\xfeN\x00o\x00\x00\xd8")  # a lone surrogate
+    with pytest.raises(InputError, match="^invalid UTF-16: .*convert the file to UTF-8"):
+        read_document(tmp_path / "odd.txt")
+
+
 def test_read_document_refuses_folders_and_dangling_links(tmp_path: Path) -> None:
     (tmp_path / "dir.txt").mkdir()
     with pytest.raises(InputError, match="^not a file"):
