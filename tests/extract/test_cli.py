@@ -54,7 +54,7 @@ def test_of_several_files_an_unreadable_one_is_named_and_skipped(tmp_path: Path,
     a = write(tmp_path, "a.txt", "No pneumothorax.")
     empty = write(tmp_path, "empty.txt", "")
     binary = tmp_path / "scan.txt"
-    binary.write_bytes(b"\xff\xfe\x00binary\x00")
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")  # an image saved as .txt
     b = write(tmp_path, "b.txt", "Small effusion.")
     code, out, err = run(capsys, a, empty, str(binary), b)
     assert code == 1
