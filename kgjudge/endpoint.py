@@ -187,9 +187,9 @@ class Endpoint:
                                    f"{self.settings.timeout_s:g}s; raise timeout_s or lower "
                                    f"the load") from None
             except httpx.HTTPError as e:  # a bad URL, a proxy error: not worth retrying
-                raise JudgeError(f"request to {self._where(path)} failed: {type(e).__name__}: "
-                                 f"{self._redact(str(e))}; check base_url (e.g. "
-                                 f"http://127.0.0.1:8000/v1)") from None
+                raise ServerUnreachable(f"request to {self._where(path)} failed: "
+                                        f"{type(e).__name__}: {self._redact(str(e))}; check "
+                                        "base_url (e.g. http://127.0.0.1:8000/v1)") from None
             if response.status_code in _RETRY_STATUS and attempt + 1 < attempts:
                 self._sleep(attempt, response.headers.get("retry-after"))
                 continue

@@ -80,8 +80,9 @@ class JudgeTimeout(JudgeError):
 
 
 class ServerUnreachable(JudgeError):
-    """No connection to the judge's server could be made, after every retry: the server is
-    down, not the pair at fault (a batch stops rather than fail every pair after it)."""
+    """No connection to the judge's server could be made, after every retry, or its URL is
+    unusable: the server is at fault, not the pair (a batch stops rather than fail every pair
+    after it)."""
 
 
 class PromptTooLong(JudgeError):

@@ -95,13 +95,12 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from kgjudge.train.data import read_jsonl, write_jsonl
+    from kgjudge.train.trainer import check_base
 
     pack, recipe = _setup(args)
     if args.max_steps is not None:
         recipe = replace(recipe, trainer=replace(recipe.trainer, max_steps=args.max_steps))
     out = Path(args.out or Path("adapters") / pack.name)
-    from kgjudge.train.trainer import check_base
-
     check_base(recipe)  # a base model that is not here fails now, not after building the data
     if args.data:
         data_path = Path(args.data)

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from kgjudge.endpoint import ChatResult, Endpoint, EndpointSettings
-from kgjudge.errors import ConfigError, KgJudgeError, PromptTooLong
+from kgjudge.errors import (
+    ConfigError,
+    JudgeTimeout,
+    KgJudgeError,
+    PromptTooLong,
+    ServerUnreachable,
+)
 from kgjudge.judge.base import Case, Verdict
 from kgjudge.judge.parse import (
     OUTPUT_REGEX,
@@ -89,11 +95,11 @@ class OpenAIJudge:
         where = self.endpoint.settings.base_url
         try:
             served = self.endpoint.models()
-        except KgJudgeError as e:
-            if " answered " in str(e):  # a server without /models: the first call will tell
-                return
+        except (ServerUnreachable, JudgeTimeout) as e:
             raise ConfigError(f"{e} Start it (kgjudge serve --domain DOMAIN prints the vLLM "
                               f"command) or point --base-url at it.") from None
+        except KgJudgeError:  # it answered, without a /models list: the first call will tell
+            return
         if served and self.served_name not in served:
             print(f"kgjudge: warning: the server at {where} lists {', '.join(served[:8])}"
                   f"{' ...' if len(served) > 8 else ''}, not '{self.served_name}'; unless it "

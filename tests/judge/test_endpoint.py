@@ -203,6 +203,24 @@ def test_bad_url_is_a_judge_error_not_a_crash() -> None:
     assert verdict.status == "error" and "check base_url" in verdict.error
 
 
+def test_the_server_check_tells_a_server_that_is_not_there_from_one_that_answers() -> None:
+    """Unreachable, a bad URL or no answer in time: a ConfigError saying what to do. Any
+    answer (a 404 for /models, a non-JSON page) means the server is up: the check passes."""
+    from kgjudge.errors import ConfigError
+
+    bad_url = Endpoint(EndpointSettings(base_url="127.0.0.1:1/v1", max_retries=0))
+    with pytest.raises(ConfigError, match="check base_url.*kgjudge serve"):
+        OpenAIJudge(None, endpoint=bad_url, model="m").check_server()
+    refused = Recorder([(0, httpx.ConnectError("refused"))])
+    with pytest.raises(ConfigError, match="cannot reach .*Is the server running"):
+        OpenAIJudge(None, endpoint=endpoint(refused, max_retries=0), model="m").check_server()
+    slow = Recorder([(0, httpx.ReadTimeout("slow"))])
+    with pytest.raises(ConfigError, match="did not answer within"):
+        OpenAIJudge(None, endpoint=endpoint(slow), model="m").check_server()
+    for answer in ((404, {"error": "no such route"}), (200, "<html>a web page</html>")):
+        OpenAIJudge(None, endpoint=endpoint(Recorder([answer])), model="m").check_server()
+
+
 def test_openai_judge_folds_system_turn_once_when_refused() -> None:
     refused = {"error": "Conversation roles must alternate user/assistant; system role not "
                         "supported"}
