@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     from spacy.vocab import Vocab
 
+
 class WordTest(NamedTuple):
     """A test on a word that every token starting a match passes: one of the language's
     lexical attributes (``attr``, e.g. "LIKE_NUM", as the vocabulary's getter works it out), or
@@ -103,8 +104,8 @@ def _any_of(words: list[str], *, caseless: bool) -> Callable[[str], bool]:
 
 
 def _passes_any(tests: list[Callable[[str], Any]]) -> Callable[[str], bool]:
-    """Does the text pass one of ``tests``? (Called for every new word of a first pass: a plain
-    loop, not any() over a generator, which cost as much again.)"""
+    """Does the text pass one of ``tests``? (Called once for every new word, as its Lexeme is
+    made.)"""
     def passes(text: str) -> bool:
         for test in tests:
             if test(text):

@@ -90,7 +90,7 @@ class OpenAIJudge:
         loads any model on demand.
 
         Raises:
-            ConfigError: no answer from the server.
+            ConfigError: no connection, an unusable URL, or no answer in time.
         """
         where = self.endpoint.settings.base_url
         try:
