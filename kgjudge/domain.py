@@ -66,6 +66,9 @@ class Trigger:
     direction: str
     phrases: tuple[str, ...]
     max_tokens: int | None = None
+    ends_scopes: bool = True
+    """Whether it ends the scopes of triggers of other categories that reach it. False for
+    wording inside a noun phrase ("resolution of the previously seen opacity")."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,9 @@ class ContextRules:
     triggers: tuple[Trigger, ...] = ()
     max_tokens: int = 12
     terminators: tuple[str, ...] = (".", ";")
+    parts: frozenset[str] = frozenset()
+    """Concepts that name a part of a thing ("tip"): a backward trigger whose scope holds one
+    asserts the part, not the thing ("the tip of the NG tube is not seen": the tube is there)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,9 @@ class RelationRules:
     phrases: tuple[RelationPhrase, ...] = ()
     clause: ClauseRules = field(default_factory=ClauseRules)
     entities: tuple[EntityPattern, ...] = ()
+    not_entities: tuple[str, ...] = ()
+    """Phrases read as no entity, so their words are not read as one either ("left lateral
+    decubitus film": the side the patient lay on, not a finding's)."""
 
 
 @dataclass(frozen=True)
@@ -295,7 +304,12 @@ def _load(folder: Path) -> tuple[DomainPack | None, list[Problem]]:
     if not 0 <= compare.partial_credit <= 1:
         problems.append(Problem(str(manifest), "[compare].partial_credit must be in [0, 1]"))
 
-    context = _load_context(folder / d.str("files", "context", "context.toml"), problems)
+    context_path = folder / d.str("files", "context", "context.toml")
+    context = _load_context(context_path, problems)
+    for concept in sorted(context.parts - set(lexicon.concepts)):
+        hint = did_you_mean(concept, lexicon.concepts)
+        problems.append(Problem(str(context_path), f"[scope].parts: '{concept}' is not a "
+                                                   f"concept of the ontology{hint}"))
     relations = _load_relations(folder / d.str("files", "relations", "relations.toml"),
                                 entity_types, relation_types, problems)
     rubrics = _load_rubrics(folder, d, problems)
@@ -406,6 +420,10 @@ def _load_context(path: Path, problems: list[Problem]) -> ContextRules:
             problems.append(Problem(file, f"unknown table [{key}]"
                                           f"{did_you_mean(key, ['scope', 'triggers'])}"))
     scope = data.get("scope", {})
+    parts = scope.get("parts", [])
+    if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+        problems.append(Problem(file, "[scope].parts must be a list of concept ids"))
+        scope = {**scope, "parts": []}
     triggers = []
     for i, group in enumerate(data.get("triggers", []), 1):
         category, direction = group.get("category"), group.get("direction", "forward")
@@ -421,14 +439,20 @@ def _load_context(path: Path, problems: list[Problem]) -> ContextRules:
         if not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
             problems.append(Problem(file, f"triggers #{i}: 'phrases' must be non-empty strings"))
             continue
-        unknown = set(group) - {"category", "direction", "phrases", "max_tokens"}
+        unknown = set(group) - {"category", "direction", "phrases", "max_tokens", "ends_scopes"}
         for key in unknown:
             problems.append(Problem(file, f"triggers #{i}: unknown key '{key}'"))
-        triggers.append(Trigger(category, direction, tuple(phrases), group.get("max_tokens")))
+        ends_scopes = group.get("ends_scopes", True)
+        if not isinstance(ends_scopes, bool):
+            problems.append(Problem(file, f"triggers #{i}: 'ends_scopes' must be true or false"))
+            continue
+        triggers.append(Trigger(category, direction, tuple(phrases), group.get("max_tokens"),
+                                ends_scopes))
     return ContextRules(
         triggers=tuple(triggers),
         max_tokens=int(scope.get("max_tokens", 12)),
         terminators=tuple(scope.get("terminators", [".", ";"])),
+        parts=frozenset(scope.get("parts", [])),
     )
 
 
@@ -488,7 +512,12 @@ def _load_relations(path: Path, entity_types: list[str], relation_types: list[st
             problems.append(Problem(file, f"entities #{i}: unknown entity type '{etype}'"))
             continue
         entities.append(EntityPattern(etype, item.get("label", etype), tuple(pattern)))
-    return RelationRules(tuple(phrases), clause, tuple(entities))
+    not_entities = data.get("not_entities", [])
+    if not isinstance(not_entities, list) or \
+            not all(isinstance(p, str) and p.strip() for p in not_entities):
+        problems.append(Problem(file, "not_entities must be a list of phrases"))
+        not_entities = []
+    return RelationRules(tuple(phrases), clause, tuple(entities), tuple(not_entities))
 
 
 def _load_rubrics(folder: Path, d: _Reader, problems: list[Problem]) -> dict[str, Rubric]:

@@ -12,7 +12,7 @@ contain and assert nothing. A mention in several scopes takes the nearest trigge
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from kgjudge.extract.pipeline import DocMatches, Mention, TriggerHit
@@ -47,13 +47,14 @@ def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
         triggers = every if hi - lo == len(every) else every[lo:hi]
         several = len(triggers) > 1
         for t in triggers:
-            t_start, t_end, category, direction, window = t
+            t_start, t_end, category, direction, window, _ = t
             if category == "pseudo":
                 continue
             window = window or max_tokens
             # another assertion ends the scope ("no X, possible Y"); history is another axis
             # ("no prior surgery": still negated)
             others = [o for o in triggers if o.category != category and o is not t
+                      and o.ends_scopes
                       and (o.category == "historical") == (category == "historical")
                       ] if several else []
             if direction in ("forward", "bidirectional"):
@@ -71,12 +72,16 @@ def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
     return result
 
 
-def assert_mentions(mentions: Iterable[Mention], found: DocMatches, *, max_tokens: int,
-                    asserted_types: frozenset[str]) -> list[tuple[Mention, str, bool]]:
-    """(mention, assertion, historical) for each mention; only asserted types can be negated."""
+def assert_mentions(mentions: Sequence[Mention], found: DocMatches, *, max_tokens: int,
+                    asserted_types: frozenset[str], parts: frozenset[str] = frozenset()
+                    ) -> list[tuple[Mention, str, bool]]:
+    """(mention, assertion, historical) for each mention; only asserted types can be negated.
+    ``parts``: concepts naming a part of a thing (ContextRules.parts)."""
     all_scopes = scopes(found, max_tokens=max_tokens) if found.triggers else []
     if not all_scopes:  # most sentences: nothing in scope, everything present
         return [(mention, "present", False) for mention in mentions]
+    if parts:
+        all_scopes = _without_part_scopes(all_scopes, [m for m in mentions if m.key in parts])
     result = []
     for mention in mentions:
         if mention.type not in asserted_types:
@@ -100,6 +105,16 @@ def assert_mentions(mentions: Iterable[Mention], found: DocMatches, *, max_token
         else:
             result.append((mention, "present", historical))
     return result
+
+
+def _without_part_scopes(all_scopes: list[Scope], parts: list[Mention]) -> list[Scope]:
+    """The scopes but the backward ones holding a part ("the tip of the NG tube is not seen",
+    "NG tube in the stomach, tip not seen"): such a trigger is about the part, which is never
+    asserted itself, so it asserts nothing."""
+    if not parts:
+        return all_scopes
+    return [s for s in all_scopes if s.end != s.trigger.start
+            or not any(s.start <= p.start and p.end <= s.end for p in parts)]
 
 
 def _next_stop(stops: list[int], after: int, default: int) -> int:

@@ -33,7 +33,7 @@ CONJUNCTIONS = ("and", "&")
 CLAUSE_BREAKS = (",", ";", ":", "which", "but", "however", "although", "whereas", "while")
 
 #: What a PhraseMatcher id stands for (PackMatcher._dispatch_table), and the roles of a mark.
-_MENTION, _TRIGGER, _MARK, _PHRASE = range(4)
+_MENTION, _TRIGGER, _MARK, _PHRASE, _NOT_ENTITY = range(5)
 _ROLES = ("terminate", "break", "sentence", "conj", "alt")
 _new = tuple.__new__  # NamedTuple._make without its Python call: matches make many
 
@@ -64,6 +64,8 @@ class TriggerHit(NamedTuple):
     category: str
     direction: str
     max_tokens: int | None
+    ends_scopes: bool = True
+    """Whether it ends the scopes of triggers of other categories (Trigger.ends_scopes)."""
 
 
 class PhraseHit(NamedTuple):
@@ -180,6 +182,7 @@ class PackMatcher:
             self._add_patterns(f"P:{concept_id}", ("plural", concept), plurals)
             if self._upper_only.intersection(forms):
                 self._case_checked.add(self.nlp.vocab.strings[name])
+        self._add_patterns("N:", ("not_entity", None), self.pack.relations.not_entities)
 
     def _add_context(self) -> None:
         rules = self.pack.context
@@ -196,7 +199,8 @@ class PackMatcher:
             if trigger.category == "terminate":
                 role("terminate", trigger.phrases)
             else:
-                hit = (trigger.category, trigger.direction, trigger.max_tokens)
+                hit = (trigger.category, trigger.direction, trigger.max_tokens,
+                       trigger.ends_scopes)
                 self._add_patterns(f"T:{i}", ("trigger", hit), trigger.phrases)
         terminators = [t for t in rules.terminators if t.strip()]
         role("terminate", terminators)
@@ -230,6 +234,8 @@ class PackMatcher:
                 table[match_id] = (_MARK, tuple(role in value for role in _ROLES))
             elif kind == "phrase":
                 table[match_id] = (_PHRASE, value)
+            elif kind == "not_entity":
+                table[match_id] = (_NOT_ENTITY, None)
         return table
 
     def match(self, doc: Doc) -> DocMatches:
@@ -245,6 +251,7 @@ class PackMatcher:
         alternatives: list[int] = []
         phrases: list[PhraseHit] = []
         ends: list[int] = []
+        not_entities = False
         table = self._table
         for match_id, start, end in matches:
             what, value = table[match_id]
@@ -256,6 +263,9 @@ class PackMatcher:
                 triggers.append(_new(TriggerHit, (start, end, *value)))
             elif what == _PHRASE:
                 phrases.append(_new(PhraseHit, (start, end, value)))
+            elif what == _NOT_ENTITY:  # a mention of nothing: it takes its words from others
+                entities.append(_new(Mention, (start, end, "", "", "", False, None, False)))
+                not_entities = True
             else:
                 terminate, clause_break, sentence, conj, alt = value
                 if terminate:
@@ -273,6 +283,8 @@ class PackMatcher:
         # open-pattern mentions are rare (a number, a vertebra): only they need a sort
         entities = longest_first(entities + found) if found else \
             longest_first(entities, ordered=True)
+        if not_entities:
+            entities = [m for m in entities if m.type]
         if not triggers:  # most sentences
             return DocMatches(entities, [], [], breaks, conjunctions, alternatives, phrases,
                               sentences)

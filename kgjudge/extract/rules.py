@@ -67,7 +67,8 @@ class GraphBuilder:
         if not found.mentions:
             return (), (), ()
         asserted = assert_mentions(found.mentions, found, asserted_types=self.asserted_types,
-                                   max_tokens=self.pack.context.max_tokens)
+                                   max_tokens=self.pack.context.max_tokens,
+                                   parts=self.pack.context.parts)
         nodes, ids, bilateral = [], [], []
         # Character offsets from the few tokens needed (a Token costs less than doc.to_array
         # for the whole piece).

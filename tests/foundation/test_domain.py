@@ -39,6 +39,11 @@ BREAKS = {
     "finding root not a type": ("domain.toml", 'finding_roots = ["thing"]',
                                 'finding_roots = ["widget"]'),
     "unknown recipe key": ("recipe.toml", "seed = 0", "sed = 0"),
+    "ends_scopes not a boolean": ("context.toml", 'category = "uncertain"',
+                                  'category = "uncertain"\nends_scopes = "no"'),
+    "part not a concept": ("context.toml", 'max_tokens = 12 ', 'parts = ["larg"]\nmax_tokens = 12 '),
+    "not_entities not phrases": ("relations.toml", "# How relations are found inside a sentence.",
+                                 "not_entities = 3"),
     "missing rubric": ("domain.toml", 'use = ["factual_correctness", "completeness"]',
                        'use = ["factual_correctness", "completness"]'),
 }
@@ -51,6 +56,9 @@ EXPECTED = {
     "bad trigger category": r"context\.toml: triggers #2: category 'maybe'",
     "finding root not a type": r"domain\.toml: \[types\]\.finding_roots: 'widget'",
     "unknown recipe key": r"recipe\.toml: unknown key 'sed' \(did you mean 'seed'\?\)",
+    "ends_scopes not a boolean": r"context\.toml: triggers #2: 'ends_scopes' must be true or false",
+    "part not a concept": r"context\.toml: \[scope\]\.parts: 'larg' is not a concept of the ontology \(did you mean 'large'\?\)",
+    "not_entities not phrases": r"relations\.toml: not_entities must be a list of phrases",
     "missing rubric": r"domain\.toml: \[rubrics\]\.use: no rubric 'completness'.*did you mean 'completeness'",
 }
 
