@@ -101,10 +101,21 @@ def assert_mentions(mentions: Sequence[Mention], found: DocMatches, *, max_token
         if asserting:
             nearest = asserting[0] if len(asserting) == 1 else \
                 min(asserting, key=lambda s: s.distance(mention))
+            if len(asserting) > 1 and _negated_hedge(nearest, asserting):
+                nearest = next(s for s in asserting if s.trigger.category == "negated")
             result.append((mention, ASSERTION_OF[nearest.trigger.category], historical))
         else:
             result.append((mention, "present", historical))
     return result
+
+
+def _negated_hedge(nearest: Scope, asserting: list[Scope]) -> bool:
+    """Whether the nearest trigger is a hedge inside the scope of a negation that also reaches
+    the mention: "no consolidation to suggest pneumonia" says nothing suggests it (absent)."""
+    hedge = nearest.trigger
+    return hedge.category == "uncertain" and any(
+        s.trigger.category == "negated" and s.start <= hedge.start and hedge.end <= s.end
+        for s in asserting)
 
 
 def _without_part_scopes(all_scopes: list[Scope], parts: list[Mention]) -> list[Scope]:

@@ -96,3 +96,26 @@ def test_not_entities_take_their_words_from_the_lexicon(tmp_path: Path) -> None:
     assert text[slice(*spans["right"][0])] == "right"
     # elsewhere the same words are read as ever
     assert "left" in assertions(rules.extract("Small left effusion."))
+
+
+SUGGEST = """
+[[triggers]]
+category = "uncertain"
+direction = "forward"
+ends_scopes = {ends}
+phrases = ["to suggest"]
+"""
+
+
+@pytest.mark.parametrize(("ends", "expected"), [("true", "uncertain"), ("false", "absent")])
+def test_a_hedge_inside_a_negation_is_negated(tmp_path: Path, ends: str, expected: str) -> None:
+    """'No opacity to suggest pneumonia': nothing suggests it. The hedge must reach into the
+    negation's scope (ends_scopes = false) for the negation to reach past it."""
+    rules = extractor(tmp_path, context=SUGGEST.format(ends=ends))
+    graph = rules.extract("No opacity to suggest pneumonia.")
+    assert assertions(graph) == {"opacity": "absent", "pneumonia": expected}
+    # a hedge of its own after a negation keeps its uncertainty (its group ends scopes)
+    graph = rules.extract("No effusion, possible pneumonia.")
+    assert assertions(graph) == {"effusion": "absent", "pneumonia": "uncertain"}
+    # and a hedge outside any negation is a hedge
+    assert assertions(rules.extract("Opacity to suggest pneumonia."))["pneumonia"] == "uncertain"
