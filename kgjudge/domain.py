@@ -423,7 +423,7 @@ def _load_context(path: Path, problems: list[Problem]) -> ContextRules:
     parts = scope.get("parts", [])
     if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
         problems.append(Problem(file, "[scope].parts must be a list of concept ids"))
-        scope = {**scope, "parts": []}
+        parts = []
     triggers = []
     for i, group in enumerate(data.get("triggers", []), 1):
         category, direction = group.get("category"), group.get("direction", "forward")
@@ -452,7 +452,7 @@ def _load_context(path: Path, problems: list[Problem]) -> ContextRules:
         triggers=tuple(triggers),
         max_tokens=int(scope.get("max_tokens", 12)),
         terminators=tuple(scope.get("terminators", [".", ";"])),
-        parts=frozenset(scope.get("parts", [])),
+        parts=frozenset(parts),
     )
 
 

@@ -5,8 +5,11 @@ pins spaCy down to 3.7.5), so this implements the published algorithm (Chapman e
 an algorithm for determining negation, experiencer, and temporal status from clinical reports",
 J Biomed Inform 2007) over the pack's triggers. A trigger's scope runs in its direction up to its
 window, the sentence end, a terminator (pack terminators, 'terminate' triggers) or a trigger of
-another category; 'pseudo' triggers ("no change") take their span away from the triggers they
-contain and assert nothing. A mention in several scopes takes the nearest trigger.
+another category (but one marked ``ends_scopes = false``); 'pseudo' triggers ("no change") take
+their span away from the triggers they contain and assert nothing. A mention in several scopes
+takes the nearest trigger, but a hedge inside a negation's scope is negated with it. Two
+additions of ours: a backward trigger over a part ("tip") asserts nothing, and
+``ends_scopes = false`` for wording inside a noun phrase.
 """
 
 from __future__ import annotations
