@@ -34,26 +34,28 @@ def assertions(graph) -> dict[str, str]:  # noqa: ANN001
     return {n.key: n.assertion for n in graph.nodes()}
 
 
-PREVIOUSLY_SEEN = """
+def trigger_group(category: str, phrase: str, ends_scopes: str) -> str:
+    """A context.toml trigger group of one forward phrase (``ends_scopes``: "true"/"false")."""
+    return f"""
 [[triggers]]
-category = "pseudo"
+category = "{category}"
 direction = "forward"
-ends_scopes = {ends}
-phrases = ["previously seen"]
+ends_scopes = {ends_scopes}
+phrases = ["{phrase}"]
 """
 
 
 @pytest.mark.parametrize(("ends", "expected"), [("true", "present"), ("false", "absent")])
 def test_a_pseudo_trigger_ends_scopes_unless_told_not_to(tmp_path: Path, ends: str,
                                                          expected: str) -> None:
-    rules = extractor(tmp_path, context=PREVIOUSLY_SEEN.format(ends=ends))
+    rules = extractor(tmp_path, context=trigger_group("pseudo", "previously seen", ends))
     graph = rules.extract("No previously seen opacity.")
     assert assertions(graph)["opacity"] == expected
 
 
 def test_no_change_still_ends_a_negation(tmp_path: Path) -> None:
     """The pack's own pseudo group ends scopes by default: the effusion after it is present."""
-    rules = extractor(tmp_path, context=PREVIOUSLY_SEEN.format(ends="false"))
+    rules = extractor(tmp_path, context=trigger_group("pseudo", "previously seen", "false"))
     graph = rules.extract("No pneumothorax, no change in the small effusion.")
     assert assertions(graph) == {"pneumothorax": "absent", "small": "present",
                                  "effusion": "present"}
@@ -98,20 +100,11 @@ def test_not_entities_take_their_words_from_the_lexicon(tmp_path: Path) -> None:
     assert "left" in assertions(rules.extract("Small left effusion."))
 
 
-SUGGEST = """
-[[triggers]]
-category = "uncertain"
-direction = "forward"
-ends_scopes = {ends}
-phrases = ["to suggest"]
-"""
-
-
 @pytest.mark.parametrize(("ends", "expected"), [("true", "uncertain"), ("false", "absent")])
 def test_a_hedge_inside_a_negation_is_negated(tmp_path: Path, ends: str, expected: str) -> None:
     """'No opacity to suggest pneumonia': nothing suggests it. The hedge must reach into the
     negation's scope (ends_scopes = false) for the negation to reach past it."""
-    rules = extractor(tmp_path, context=SUGGEST.format(ends=ends))
+    rules = extractor(tmp_path, context=trigger_group("uncertain", "to suggest", ends))
     graph = rules.extract("No opacity to suggest pneumonia.")
     assert assertions(graph) == {"opacity": "absent", "pneumonia": expected}
     # a hedge of its own after a negation keeps its uncertainty (its group ends scopes)
