@@ -16,21 +16,23 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from kgjudge.extract.pipeline import DocMatches, Mention, TriggerHit
-from kgjudge.extract.spans import starting_in
+from kgjudge.extract.spans import TokenSpan, starting_in
 
 ASSERTION_OF = {"negated": "absent", "uncertain": "uncertain"}
-_new = tuple.__new__  # NamedTuple._make without its Python call
 
 
-class Scope(NamedTuple):
+class Scope(TokenSpan):
     """Tokens [start, end) a trigger governs."""
 
-    start: int
-    end: int
-    trigger: TriggerHit
+    __slots__ = ("trigger",)
+    FIELDS = ("start", "end", "trigger")
+
+    def __init__(self, start: int, end: int, trigger: TriggerHit) -> None:
+        self.start = start
+        self.end = end
+        self.trigger = trigger
 
     def distance(self, mention: Mention) -> int:
         t = self.trigger
@@ -50,10 +52,11 @@ def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
         triggers = every if hi - lo == len(every) else every[lo:hi]
         several = len(triggers) > 1
         for t in triggers:
-            t_start, t_end, category, direction, window, _ = t
+            category = t.category
             if category == "pseudo":
                 continue
-            window = window or max_tokens
+            t_start, t_end, direction = t.start, t.end, t.direction
+            window = t.max_tokens or max_tokens
             # another assertion ends the scope ("no X, possible Y"); history is another axis
             # ("no prior surgery": still negated)
             others = [o for o in triggers if o.category != category and o is not t
@@ -65,13 +68,13 @@ def scopes(found: DocMatches, *, max_tokens: int) -> list[Scope]:
                 for o in others:
                     if t_end <= o.start < end:
                         end = o.start
-                result.append(_new(Scope, (t_end, end, t)))
+                result.append(Scope(t_end, end, t))
             if direction in ("backward", "bidirectional"):
                 start = max(s_start, t_start - window, _previous_stop(stops, t_start, s_start))
                 for o in others:
                     if start < o.end <= t_start:
                         start = o.end
-                result.append(_new(Scope, (start, t_start, t)))
+                result.append(Scope(start, t_start, t))
     return result
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, cast
 
 from kgjudge.extract.guards import StartWords, WordTest, first_token_test, start_flag
-from kgjudge.extract.spans import inside, longest_first
+from kgjudge.extract.spans import TokenSpan, inside, longest_first
 from kgjudge.ontology import normalise
 
 if TYPE_CHECKING:
@@ -33,48 +33,68 @@ CONJUNCTIONS = ("and", "&")
 CLAUSE_BREAKS = (",", ";", ":", "which", "but", "however", "although", "whereas", "while")
 
 #: What a PhraseMatcher id stands for (PackMatcher._dispatch_table), and the roles of a mark.
-_MENTION, _TRIGGER, _MARK, _PHRASE, _NOT_ENTITY = range(5)
+_MENTION, _TRIGGER, _MARK, _PHRASE, _NOT_ENTITY, _CHECKED_MENTION = range(6)
 _ROLES = ("terminate", "break", "sentence", "conj", "alt")
-_new = tuple.__new__  # NamedTuple._make without its Python call: matches make many
 
 
-class Mention(NamedTuple):
-    """An entity mention: token offsets [start, end) and what it is.
+class Mention(TokenSpan):
+    """An entity mention: token offsets [start, end) and what it is."""
 
-    A NamedTuple, not a frozen dataclass: a document makes dozens, and a tuple is built about
-    five times faster.
-    """
+    __slots__ = ("key", "type", "label", "in_ontology", "side", "bilateral")
+    FIELDS = ("start", "end", "key", "type", "label", "in_ontology", "side", "bilateral")
 
-    start: int
-    end: int
-    key: str
-    type: str
-    label: str
-    in_ontology: bool = True
-    side: str | None = None
-    bilateral: bool = False
-    """A plural mention of paired anatomy ("the lung bases"): both sides."""
+    def __init__(self, start: int, end: int, key: str, type: str, label: str,
+                 in_ontology: bool = True, side: str | None = None,
+                 bilateral: bool = False) -> None:
+        self.start = start
+        self.end = end
+        self.key = key
+        self.type = type
+        self.label = label
+        self.in_ontology = in_ontology
+        self.side = side
+        self.bilateral = bilateral
+        """A plural mention of paired anatomy ("the lung bases"): both sides."""
 
-
-class TriggerHit(NamedTuple):
-    """A ConText trigger found in the text."""
-
-    start: int
-    end: int
-    category: str
-    direction: str
-    max_tokens: int | None
-    ends_scopes: bool = True
-    """Whether it ends the scopes of triggers of other categories (Trigger.ends_scopes)."""
+    def at(self, start: int, end: int) -> Mention:
+        """The same mention at other tokens."""
+        return Mention(start, end, self.key, self.type, self.label, self.in_ontology,
+                       self.side, self.bilateral)
 
 
-class PhraseHit(NamedTuple):
+class TriggerHit(TokenSpan):
+    """A ConText trigger found in the text (category "terminate": a scope terminator)."""
+
+    __slots__ = ("category", "direction", "max_tokens", "ends_scopes")
+    FIELDS = ("start", "end", "category", "direction", "max_tokens", "ends_scopes")
+
+    def __init__(self, start: int, end: int, category: str, direction: str,
+                 max_tokens: int | None, ends_scopes: bool = True) -> None:
+        self.start = start
+        self.end = end
+        self.category = category
+        self.direction = direction
+        self.max_tokens = max_tokens
+        self.ends_scopes = ends_scopes
+        """Whether it ends the scopes of triggers of other categories (Trigger.ends_scopes)."""
+
+    def at(self, start: int, end: int) -> TriggerHit:
+        """The same trigger at other tokens."""
+        return TriggerHit(start, end, self.category, self.direction, self.max_tokens,
+                          self.ends_scopes)
+
+
+class PhraseHit(TokenSpan):
     """A relation phrase found in the text."""
 
-    start: int
-    end: int
-    rule: int
-    """Index of its rule in the pack's relation phrases."""
+    __slots__ = ("rule",)
+    FIELDS = ("start", "end", "rule")
+
+    def __init__(self, start: int, end: int, rule: int) -> None:
+        self.start = start
+        self.end = end
+        self.rule = rule
+        """Index of its rule in the pack's relation phrases."""
 
 
 @dataclass
@@ -220,16 +240,17 @@ class PackMatcher:
 
     def _dispatch_table(self) -> dict[int, tuple[int, Any]]:
         """What each PhraseMatcher id stands for, decoded once: (what, value) where a mention's
-        value is its fields after the offsets and whether its case is checked, a trigger's its
-        fields after the offsets, a mark's its roles as flags in ``_ROLES`` order, and a relation
-        phrase's its index."""
+        and a trigger's value is the record to copy at the match's offsets, a mark's its roles as
+        flags in ``_ROLES`` order, and a relation phrase's its index."""
         table: dict[int, tuple[int, Any]] = {}
         for match_id, (kind, value) in self.kinds.items():
             if kind in ("concept", "plural"):
-                fields = (value.id, value.type, value.label, True, value.side, kind == "plural")
-                table[match_id] = (_MENTION, (fields, match_id in self._case_checked))
+                mention = Mention(0, 0, value.id, value.type, value.label, True, value.side,
+                                  kind == "plural")
+                checked = match_id in self._case_checked
+                table[match_id] = (_CHECKED_MENTION if checked else _MENTION, mention)
             elif kind == "trigger":
-                table[match_id] = (_TRIGGER, value)
+                table[match_id] = (_TRIGGER, TriggerHit(0, 0, *value))
             elif kind == "struct":
                 table[match_id] = (_MARK, tuple(role in value for role in _ROLES))
             elif kind == "phrase":
@@ -245,7 +266,7 @@ class PackMatcher:
         # every list below is built sorted by start and none needs a sort.
         matches = self.phrase(doc)
         entities: list[Mention] = []
-        triggers: list[Any] = []  # TriggerHits, and (start, end, None) stops
+        triggers: list[TriggerHit] = []  # and stops, category "terminate"
         breaks: list[int] = []
         conjunctions: list[int] = []
         alternatives: list[int] = []
@@ -256,20 +277,21 @@ class PackMatcher:
         for match_id, start, end in matches:
             what, value = table[match_id]
             if what == _MENTION:
-                fields, checked = value
-                if not checked or self._case_ok(doc, start, end):
-                    entities.append(_new(Mention, (start, end, *fields)))
+                entities.append(cast(Mention, value).at(start, end))
             elif what == _TRIGGER:
-                triggers.append(_new(TriggerHit, (start, end, *value)))
+                triggers.append(cast(TriggerHit, value).at(start, end))
             elif what == _PHRASE:
-                phrases.append(_new(PhraseHit, (start, end, value)))
+                phrases.append(PhraseHit(start, end, value))
+            elif what == _CHECKED_MENTION:
+                if self._case_ok(doc, start, end):
+                    entities.append(cast(Mention, value).at(start, end))
             elif what == _NOT_ENTITY:  # a mention of nothing: it takes its words from others
-                entities.append(_new(Mention, (start, end, "", "", "", False, None, False)))
+                entities.append(Mention(start, end, "", "", "", False, None, False))
                 not_entities = True
             else:
                 terminate, clause_break, sentence, conj, alt = value
                 if terminate:
-                    triggers.append((start, end, None))
+                    triggers.append(TriggerHit(start, end, "terminate", "", None))
                 if clause_break:
                     breaks.append(start)
                 if sentence:
@@ -291,10 +313,10 @@ class PackMatcher:
         hits: list[TriggerHit] = []
         stops: list[int] = []
         for hit in longest_first(triggers, ordered=True) if len(triggers) > 1 else triggers:
-            if hit[2] is None:
-                stops.append(hit[0])
+            if hit.category == "terminate":
+                stops.append(hit.start)
             else:
-                hits.append(hit)  # type: ignore[arg-type]
+                hits.append(hit)
         return DocMatches(entities, hits, stops, breaks, conjunctions, alternatives, phrases,
                           sentences)
 

@@ -15,24 +15,27 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
 
 from kgjudge.domain import DomainPack
 from kgjudge.extract.pipeline import DocMatches, Mention
-from kgjudge.extract.spans import starting_in
+from kgjudge.extract.spans import TokenSpan, starting_in
 
 _SIDES = ("left", "right", "bilateral")
-_new = tuple.__new__  # NamedTuple._make without its Python call
 
 
-class Relation(NamedTuple):
-    """A relation between two mentions (indices into the mention list) and its evidence tokens."""
+class Relation(TokenSpan):
+    """A relation between two mentions (indices into the mention list) and its evidence tokens
+    [start, end)."""
 
-    source: int
-    relation: str
-    target: int
-    start: int
-    end: int
+    __slots__ = ("source", "relation", "target")
+    FIELDS = ("source", "relation", "target", "start", "end")
+
+    def __init__(self, source: int, relation: str, target: int, start: int, end: int) -> None:
+        self.source = source
+        self.relation = relation
+        self.target = target
+        self.start = start
+        self.end = end
 
 
 class RelationRules:
@@ -95,8 +98,8 @@ class RelationRules:
         if breaks and bisect_left(breaks, first) != bisect_left(breaks, last):
             return False
         cutting = self._cutting
-        for start, _, index in found.phrases:
-            if first <= start < last and cutting[index]:
+        for hit in found.phrases:
+            if first <= hit.start < last and cutting[hit.rule]:
                 return False
         return True
 
@@ -119,16 +122,16 @@ class RelationRules:
             if j is None:
                 continue
             head = mentions[j]
-            out.append(_new(Relation, (i, "modify", j, min(m.start, head.start),
-                                       max(m.end, head.end))))
+            out.append(Relation(i, "modify", j, min(m.start, head.start),
+                                max(m.end, head.end)))
             # "bibasilar atelectasis or scarring": a differential shares its modifiers
             nxt = j + 1
             if forward and head.type in self.sources and nxt < len(mentions) and \
                     mentions[nxt].type == head.type and mentions[nxt].start == head.end + 1 and \
                     _holds(alternatives, head.end):
                 alt = mentions[nxt]
-                out.append(_new(Relation, (i, "modify", nxt, min(m.start, alt.start),
-                                           max(m.end, alt.end))))
+                out.append(Relation(i, "modify", nxt, min(m.start, alt.start),
+                                    max(m.end, alt.end)))
 
     @staticmethod
     def _words_between(a: Mention, b: Mention, mentions: list[Mention], clause: list[int]) -> int:
@@ -201,8 +204,8 @@ class RelationRules:
         f = mentions[findings[-1]]
         for i in clause:
             if mentions[i].type in self.targets:
-                out.append(_new(Relation, (findings[-1], "located_at", i, f.start,
-                                           mentions[i].end)))
+                out.append(Relation(findings[-1], "located_at", i, f.start,
+                                    mentions[i].end))
 
     def _located_at(self, clause: list[int], mentions: list[Mention], found: DocMatches,
                     out: list[Relation]) -> None:
@@ -230,8 +233,8 @@ class RelationRules:
                     if before else after[:1]
             for o in owners:
                 f = mentions[o]
-                out.append(_new(Relation, (o, "located_at", i, min(a.start, f.start),
-                                           max(a.end, f.end))))
+                out.append(Relation(o, "located_at", i, min(a.start, f.start),
+                                    max(a.end, f.end)))
 
     def _alternatives_after(self, owner: int, clause: list[int], mentions: list[Mention],
                             alternatives: list[int]) -> list[int]:
@@ -271,10 +274,11 @@ class RelationRules:
     def _phrases(self, sentence: Sequence[int], mentions: list[Mention], found: DocMatches,
                  s_start: int, s_end: int, out: list[Relation]) -> None:
         first = sentence[0]
-        for h_start, h_end, index in found.phrases:
+        for hit in found.phrases:
+            h_start, h_end = hit.start, hit.end
             if not s_start <= h_start < s_end:
                 continue
-            rule = self.phrases[index]
+            rule = self.phrases[hit.rule]
             sources, targets = rule.source_types, rule.target_types
             source = None  # the nearest source-typed mention before the phrase
             for i in reversed(sentence):
@@ -292,7 +296,7 @@ class RelationRules:
                 if m.end > stop or (m.type in sources and j != first and m.type not in targets):
                     break  # a clause break or a new finding ends the targets
                 if not targets or m.type in targets:
-                    out.append(_new(Relation, (source, rule.relation, j, h_start, h_end)))
+                    out.append(Relation(source, rule.relation, j, h_start, h_end))
 
 
 def _clauses(sentence: Sequence[int], mentions: list[Mention], cuts: list[int]

@@ -33,35 +33,43 @@ def radiology():  # noqa: ANN201
     return get_extractor(load_pack("radiology"), "rules")
 
 
-def test_records_are_tuples_with_the_same_fields() -> None:
+def test_records_compare_hash_and_print_by_their_fields() -> None:
     m = Mention(0, 2, "k", "anatomy", "K")
     assert (m.in_ontology, m.side, m.bilateral) == (True, None, False)
     assert Mention(0, 2, "k", "anatomy", "K", True, "left", True).side == "left"
-    assert hash(m) == hash(Mention(0, 2, "k", "anatomy", "K"))
-    for record in (m, TriggerHit(0, 1, "negated", "forward", None), PhraseHit(0, 1, 2),
-                   Relation(0, "modify", 1, 0, 3), Scope(1, 4, TriggerHit(0, 1, "n", "f", 3))):
+    assert m == Mention(0, 2, "k", "anatomy", "K") and hash(m) == hash(Mention(0, 2, "k",
+                                                                                 "anatomy", "K"))
+    assert m != Mention(0, 2, "k", "anatomy", "K", side="left")
+    assert PhraseHit(0, 1, 2) != Relation(0, "r", 1, 0, 1) and PhraseHit(0, 1, 2) != (0, 1, 2)
+    assert m.at(3, 5) == Mention(3, 5, "k", "anatomy", "K")
+    assert repr(m).startswith("Mention(start=0, end=2, key='k', type='anatomy'")
+    trigger = TriggerHit(0, 1, "negated", "forward", None)
+    assert trigger.at(4, 6).values() == (4, 6, "negated", "forward", None, True)
+    for record in (m, trigger, PhraseHit(0, 1, 2), Relation(0, "modify", 1, 0, 3),
+                   Scope(1, 4, trigger)):
+        assert record == type(record)(*record.values())
         with pytest.raises(AttributeError):
-            record.start = 5  # type: ignore[misc]
+            record.other = 5  # type: ignore[attr-defined]  # slots: no stray attributes
 
 
 def _plain_longest_first(spans):  # noqa: ANN001, ANN202 - the textbook algorithm
     chosen, taken = [], set()
-    for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
-        if not taken.intersection(range(span[0], span[1])):
-            taken.update(range(span[0], span[1]))
+    for span in sorted(spans, key=lambda s: (s.start - s.end, s.start)):
+        if not taken.intersection(range(span.start, span.end)):
+            taken.update(range(span.start, span.end))
             chosen.append(span)
-    return sorted(chosen, key=lambda s: s[0])
+    return sorted(chosen, key=lambda s: s.start)
 
 
 spans = st.lists(st.tuples(st.integers(0, 15), st.integers(1, 5), st.integers(0, 3)),
-                 max_size=12).map(lambda xs: [(a, a + n, tag) for a, n, tag in xs])
+                 max_size=12).map(lambda xs: [PhraseHit(a, a + n, tag) for a, n, tag in xs])
 
 
 @SETTINGS
 @given(spans=spans)
 def test_longest_first_in_overlapping_runs_is_the_global_greedy_choice(spans) -> None:  # noqa: ANN001
     assert longest_first(iter(spans)) == _plain_longest_first(spans)
-    ordered = sorted(spans, key=lambda s: s[0])  # the no-sort path, on spans sorted by start
+    ordered = sorted(spans, key=lambda s: s.start)  # the no-sort path, on spans sorted by start
     assert longest_first(ordered, ordered=True) == _plain_longest_first(spans)
 
 
@@ -125,14 +133,14 @@ def test_the_start_flag_marks_exactly_the_words_passing_a_test(radiology) -> Non
        bounds=st.lists(st.integers(0, 32), min_size=2, max_size=6))
 def test_starting_in_slices_a_sentence_as_a_plain_filter_does(starts, bounds) -> None:  # noqa: ANN001
     """Both paths (every item in the sentence, bisection over starts made on first need)."""
-    items = [(s, s + 1, i) for i, s in enumerate(sorted(starts))]
+    items = [PhraseHit(s, s + 1, i) for i, s in enumerate(sorted(starts))]
     kept: list[int] = []  # kept across the sentences of one document, as callers keep it
     edges = sorted(set(bounds))
     for begin, end in zip(edges, edges[1:], strict=False):
         lo, hi = starting_in(items, kept, begin, end)
-        assert items[lo:hi] == [item for item in items if begin <= item[0] < end]
+        assert items[lo:hi] == [item for item in items if begin <= item.start < end]
     if items:
-        assert starting_in(items, [], items[0][0], items[-1][0] + 1) == (0, len(items))
+        assert starting_in(items, [], items[0].start, items[-1].start + 1) == (0, len(items))
 
 
 def test_start_flags_run_out_with_a_clear_error() -> None:
@@ -162,8 +170,7 @@ def test_a_sentence_matched_alone_matches_as_in_its_document(radiology, text: st
         alone = matcher.match(radiology.nlp.make_doc(piece))
         inside = [m for m in whole.mentions if a <= m.start < b]
         if all(m.end <= b for m in inside) and len(radiology.nlp.make_doc(piece)) == b - a:
-            assert [m._replace(start=m.start - a, end=m.end - a) for m in inside] == \
-                alone.mentions
+            assert [m.at(m.start - a, m.end - a) for m in inside] == alone.mentions
 
 
 def test_no_trigger_means_everything_present() -> None:
