@@ -14,6 +14,7 @@ from pathlib import Path
 
 #: The modules setup.py compiles (it reads this tuple; module names, not paths).
 MODULES = (
+    "kgjudge.records",
     "kgjudge.graph",
     "kgjudge.extract.spans",
     "kgjudge.extract.pipeline",

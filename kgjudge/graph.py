@@ -12,46 +12,59 @@ import io
 import json
 from collections.abc import ItemsView, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import quote
 
 import networkx as nx
+
+from kgjudge.records import Record
 
 Span = tuple[int, int]
 JSON_VERSION = 1
 
 
-class Node(NamedTuple):
-    """A concept asserted in a document (immutable; a NamedTuple because extraction builds
-    millions of them, at a third of a frozen dataclass's cost)."""
+class Node(Record):
+    """A concept asserted in a document (a Record: immutable by convention, compiled to a C
+    struct because extraction builds millions)."""
 
-    key: str
-    """Ontology concept id, or normalised text when the mention is outside the ontology."""
-    type: str
-    assertion: str = "present"
-    """present / absent / uncertain."""
-    label: str = ""
-    """Preferred label (the ontology's, or the mention text)."""
-    spans: tuple[Span, ...] = ()
-    """Character offsets of every mention in the original text."""
-    in_ontology: bool = True
-    historical: bool = False
-    """Mentioned as history (ConText 'historical'); still asserted present."""
+    __slots__ = ("key", "type", "assertion", "label", "spans", "in_ontology", "historical")
+    FIELDS = ("key", "type", "assertion", "label", "spans", "in_ontology", "historical")
+
+    def __init__(self, key: str, type: str, assertion: str = "present", label: str = "",
+                 spans: tuple[Span, ...] = (), in_ontology: bool = True,
+                 historical: bool = False) -> None:
+        self.key = key
+        """Ontology concept id, or normalised text when the mention is outside the ontology."""
+        self.type = type
+        self.assertion = assertion
+        """present / absent / uncertain."""
+        self.label = label
+        """Preferred label (the ontology's, or the mention text)."""
+        self.spans = spans
+        """Character offsets of every mention in the original text."""
+        self.in_ontology = in_ontology
+        self.historical = historical
+        """Mentioned as history (ConText 'historical'); still asserted present."""
 
     @property
     def id(self) -> str:
         return node_id(self.key, self.assertion)
 
 
-class Edge(NamedTuple):
+class Edge(Record):
     """A typed relation between two nodes of the same graph."""
 
-    source: str
-    """Node id."""
-    relation: str
-    target: str
-    evidence: Span | None = None
-    """Span of the text that supports the relation."""
+    __slots__ = ("source", "relation", "target", "evidence")
+    FIELDS = ("source", "relation", "target", "evidence")
+
+    def __init__(self, source: str, relation: str, target: str,
+                 evidence: Span | None = None) -> None:
+        self.source = source
+        """Node id."""
+        self.relation = relation
+        self.target = target
+        self.evidence = evidence
+        """Span of the text that supports the relation."""
 
 
 def node_id(key: str, assertion: str) -> str:
@@ -63,11 +76,6 @@ def node_id(key: str, assertion: str) -> str:
 FragmentNode = tuple[str, str, str, str, str, int | None, int | None, bool, bool]
 #: An edge to add: (source id, relation, target id, evidence start, evidence end).
 FragmentEdge = tuple[str, str, str, int | None, int | None]
-
-#: Builds a Node or Edge from a tuple of all its fields without the NamedTuple's own
-#: __new__ (a Python call per node; extraction builds millions).
-_new = tuple.__new__
-
 
 @dataclass(eq=False)
 class ReportGraph:
@@ -123,9 +131,8 @@ class ReportGraph:
             span = None if a is None else (a + offset, b + offset)  # type: ignore[operator]
             old = get(nid)
             if old is None:
-                store[nid] = _new(Node, (key, type_, assertion, label or key,
-                                         () if span is None else (span,), in_ontology,
-                                         historical))
+                store[nid] = Node(key, type_, assertion, label or key,
+                                  () if span is None else (span,), in_ontology, historical)
                 continue
             # the same concept mentioned again: one more span, the newest label, and
             # historical only while every mention is
@@ -135,8 +142,8 @@ class ReportGraph:
             label = label or old.label
             historical = old.historical and historical
             if spans is not old.spans or label != old.label or historical != old.historical:
-                store[nid] = _new(Node, (key, old.type, assertion, label, spans,
-                                         old.in_ontology, historical))
+                store[nid] = Node(key, old.type, assertion, label, spans, old.in_ontology,
+                                  historical)
         for source, relation, target, a, b in edges:
             if source not in store or target not in store:
                 raise KeyError(f"edge {source} -{relation}-> {target}: both nodes must exist")
@@ -155,9 +162,9 @@ class ReportGraph:
                     into[source] = keyed
             elif relation in keyed:
                 continue
-            keyed[relation] = _new(Edge, (source, relation, target,
-                                          None if a is None else  # b is None only with a
-                                          (a + offset, b + offset)))  # type: ignore[operator]
+            keyed[relation] = Edge(source, relation, target,
+                                   None if a is None else  # b is None only with a
+                                   (a + offset, b + offset))  # type: ignore[operator]
             changed = True
         if changed:
             self._nx = None

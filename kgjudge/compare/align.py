@@ -84,7 +84,7 @@ def view(graph: ReportGraph, assertion: str = "respect") -> GraphView:
         nodes = dict(graph.node_items())
         # read only for collapsed views: derived on access rather than built for every view
         node_ids, assertions = _PerNode(nodes, _itself), _PerNode(nodes, _asserted)
-        edges = {e[:3] for e in graph.edges() if e.source != e.target}  # (source, rel, target)
+        edges = {(e.source, e.relation, e.target) for e in graph.edges() if e.source != e.target}
     else:
         nodes, node_ids, assertions, edges = _collapse(graph)
     out: dict[str, list[tuple[str, str]]] = {}
@@ -174,7 +174,7 @@ def _collapse(graph: ReportGraph) -> tuple[dict[str, Node], dict[str, tuple[str,
     for key, members in groups.items():
         members.sort(key=lambda n: (n.assertion != "present", n.assertion))
         spans = tuple(sorted({span for n in members for span in n.spans}))
-        nodes[key] = members[0]._replace(spans=spans)  # one node, every mention
+        nodes[key] = members[0].replace(spans=spans)  # one node, every mention
         node_ids[key] = tuple(n.id for n in members)
         assertions[key] = frozenset(n.assertion for n in members)
     edges = {(ident[e.source], e.relation, ident[e.target]) for e in graph.edges()

@@ -5,42 +5,23 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
+
+from kgjudge.records import Record
 
 _AFTER_ALL = 1 << 62  # sorts after every token index (bisect on (start, end) ranges)
 
 
-class TokenSpan:
-    """Tokens [start, end) of a document, and what a subclass says about them.
-
-    Extraction's records (mentions, triggers, scopes, relations) are plain classes with
-    ``__slots__`` and their own ``__init__``, not NamedTuples or dataclasses: mypyc compiles
-    such a class to a C struct, made in ~25 ns and read without a lookup, where a NamedTuple
-    costs ~140 ns to make and a dataclass's generated ``__init__`` ~190 ns (a first pass makes
-    dozens a document; scripts/bench_extract.py). Treat them as immutable: nothing assigns to
-    one after it is made.
-    """
+class TokenSpan(Record):
+    """Tokens [start, end) of a document, and what a subclass says about them (a Record:
+    compiled to a C struct, see kgjudge.records)."""
 
     __slots__ = ("start", "end")
     FIELDS: ClassVar[tuple[str, ...]] = ("start", "end")
-    """The fields in order (repr, equality, ``values``)."""
 
     def __init__(self, start: int, end: int) -> None:
         self.start = start
         self.end = end
-
-    def values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self.FIELDS)
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self.values() == other.values()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self.values())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
-        return f"{type(self).__name__}({fields})"
 
 
 S = TypeVar("S", bound=TokenSpan)

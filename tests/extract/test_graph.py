@@ -1,11 +1,13 @@
 """ReportGraph io: lossless JSON, Turtle that rdflib reads back, GraphML that networkx reads."""
 
 import io
+import pickle
 
 import networkx as nx
+import pytest
 import rdflib
 
-from kgjudge.graph import ReportGraph
+from kgjudge.graph import Edge, Node, ReportGraph
 
 NS = "https://kgjudge.dev/minirad#"
 TEXT = "Small left pleural effusion. No pneumothorax. 3 mm nodule, prior."
@@ -36,6 +38,28 @@ def test_json_round_trip_is_lossless() -> None:
     assert back.node("pneumothorax|absent").spans == ((32, 44),)
     assert {(e.source, e.relation, e.target, e.evidence) for e in back.edges()} == \
         {(e.source, e.relation, e.target, e.evidence) for e in g.edges()}
+
+
+def test_graphs_nodes_and_edges_pickle_as_batch_workers_send_them() -> None:
+    """Node and Edge are compiled classes (kgjudge.records), which have no default pickling."""
+    g = sample()
+    back = pickle.loads(pickle.dumps(g))
+    assert back.to_dict() == g.to_dict()
+    assert back.nodes() == g.nodes() and back.edges() == g.edges()
+    node = g.node("nodule|present")
+    assert pickle.loads(pickle.dumps(node)) == node
+
+
+def test_nodes_and_edges_compare_hash_print_and_replace_by_their_fields() -> None:
+    node = Node("effusion", "observation", spans=((1, 3),))
+    assert node == Node("effusion", "observation", "present", "", ((1, 3),), True, False)
+    assert hash(node) == hash(Node("effusion", "observation", spans=((1, 3),)))
+    assert node != Node("effusion", "observation", assertion="absent", spans=((1, 3),))
+    assert node.replace(assertion="absent").id == "effusion|absent" and node.id == "effusion|present"
+    assert repr(Edge("a|present", "modify", "b|present")) == \
+        "Edge(source='a|present', relation='modify', target='b|present', evidence=None)"
+    with pytest.raises(TypeError):
+        node.replace(colour="red")  # not a field
 
 
 def test_turtle_parses_back_with_concept_iris() -> None:
