@@ -2,6 +2,8 @@
 
 import networkx as nx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kgjudge.extract import get_extractor
 from kgjudge.graph import ReportGraph
@@ -108,3 +110,35 @@ def test_a_phrase_across_a_sentence_end_turns_pieces_off(tmp_path) -> None:  # n
     assert [n.key for n in graph.nodes() if n.key == "pleura"] == ["pleura"]
     assert graph.to_json() == get_extractor(pack, "rules", cache_size=0).extract(
         graph.text).to_json()
+
+
+#: Sentences and fragments documents are made of: abbreviations whose period ends no sentence
+#: ("Dr.": "No Dr. Smith nodule." is one sentence, its nodule absent), other whitespace between
+#: pieces, a number cut at its period ("Measured 3." then "5 cm nodule.": joined without
+#: whitespace they would read "3.5 cm").
+PIECES = ["No pneumothorax.", "Small left pleural effusion.", "No Dr.", "Smith nodule.",
+          "Measured 3.", "5 cm nodule.", "The heart is enlarged!", "Is there effusion?",
+          "Tube unchanged.", "Opacities in the lung bases", "No acute abnormality."]
+SEPARATORS = [" ", "  ", "   ", "\n", "\n\n", "", " \n", "\n "]
+documents = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(SEPARATORS)),
+                     min_size=1, max_size=7).map(lambda parts: "".join(p + s for p, s in parts))
+
+
+@pytest.fixture(scope="module")
+def three(pack):  # noqa: ANN001, ANN201
+    return tuple(get_extractor(pack, "rules", cache_size=size) for size in (20_000, 20_000, 0))
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=documents, second=documents)
+def test_new_pieces_read_together_give_what_each_gives_alone(three, first, second) -> None:  # noqa: ANN001
+    """A document's new pieces are tokenised and matched as one text (RulesExtractor.
+    _read_together), between pieces already cached (the second document's); each piece cached
+    so holds what it holds when read alone, and each graph is the one of its whole document."""
+    together, alone, whole = three
+    together.clear_cache()  # the first document's pieces all new
+    for text in (first, second):
+        assert together.extract(text).to_json() == whole.extract(text).to_json()
+    for piece, found in together._cache.items():
+        assert alone._new_piece(piece) == found, piece
