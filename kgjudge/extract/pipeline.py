@@ -197,11 +197,15 @@ class PackMatcher:
         for concept_id, forms in by_concept.items():
             concept = lexicon[concept_id]
             plurals = _plural_forms(concept, forms) if concept_id in paired else set()
-            name = f"C:{concept_id}"
-            self._add_patterns(name, ("concept", concept), [f for f in forms if f not in plurals])
+            # abbreviations written in capitals have their own id, so that only their matches
+            # have their case checked ("PTX", not every "pneumothorax")
+            upper = self._upper_only.intersection(forms) - plurals
+            self._add_patterns(f"C:{concept_id}", ("concept", concept),
+                               [f for f in forms if f not in plurals and f not in upper])
             self._add_patterns(f"P:{concept_id}", ("plural", concept), plurals)
-            if self._upper_only.intersection(forms):
-                self._case_checked.add(self.nlp.vocab.strings[name])
+            if upper:
+                self._add_patterns(f"U:{concept_id}", ("concept", concept), upper)
+                self._case_checked.add(self.nlp.vocab.strings[f"U:{concept_id}"])
         self._add_patterns("N:", ("not_entity", None), self.pack.relations.not_entities)
 
     def _add_context(self) -> None:

@@ -212,3 +212,13 @@ def test_word_tests_read_a_word_as_its_lexeme_does(radiology) -> None:  # noqa: 
         assert bool(like_num(word)) == vocab[word].like_num, word
         assert bool(is_digit(word)) == vocab[word].is_digit, word
     assert [w for w in WORDS if level(w)] == ["T11", "L2", "c6"]
+
+
+def test_only_abbreviations_written_in_capitals_have_their_case_checked(radiology) -> None:  # noqa: ANN001
+    """'PTX' and 'RUL' match in capitals only; the same concepts' words match in any case."""
+    def keys(text: str) -> list[str]:
+        return [m.key for m in radiology.matcher.match(radiology.nlp.make_doc(text)).mentions]
+
+    assert keys("PTX in the RUL") == ["pneumothorax", "right_upper_lobe"]
+    assert keys("ptx in the rul") == []
+    assert keys("PNEUMOTHORAX in the Right Upper Lobe") == ["pneumothorax", "right_upper_lobe"]
