@@ -124,12 +124,11 @@ class ReportGraph:
         relation, target, start, end) between nodes of the graph, start None for no evidence.
         """
         store, succ, pred = self._nodes, self._succ, self._pred
-        get = store.get
         changed = False
         for nid, key, type_, assertion, label, a, b, in_ontology, historical in nodes:
             changed = True
             span = None if a is None else (a + offset, b + offset)  # type: ignore[operator]
-            old = get(nid)
+            old = store.get(nid)
             if old is None:
                 store[nid] = Node(key, type_, assertion, label or key,
                                   () if span is None else (span,), in_ontology, historical)
