@@ -123,12 +123,15 @@ _FLAGGED = "\u2063kgjudge:start\u2063"
 def start_flag(vocab: Vocab, tests: list[WordTest]) -> Any:
     """A PhraseMatcher reporting the tokens (one match each) whose word passes one of ``tests``:
     it reads a vocabulary flag set on the words there are and on each new one as it is made."""
+    from spacy.attrs import IDS
     from spacy.matcher import PhraseMatcher
     from spacy.tokens import Doc
 
+    spacy_flags = {i for name, i in IDS.items() if i < 64 and not name.startswith("FLAG")}
     getters = vocab.lex_attr_getters  # type: ignore[attr-defined]  # not in spaCy's stub
-    # the highest free bit: low free bits can be spaCy's own retired flags (IS_OOV_DEPRECATED)
-    free = set(range(1, 64)) - set(getters)
+    # the highest free bit, never one of spaCy's own flags: a vocabulary that leaves some
+    # unset (pipeline.build_nlp) still holds them set on the words it made before
+    free = set(range(1, 64)) - set(getters) - spacy_flags
     if not free:  # each PackMatcher on a vocabulary takes one of its 64 lexeme flags
         raise RuntimeError("this spaCy vocabulary has no free lexeme flag left for the open "
                            "patterns' start words; build the extractor on a new pipeline")

@@ -35,6 +35,7 @@ CLAUSE_BREAKS = (",", ";", ":", "which", "but", "however", "although", "whereas"
 #: What a PhraseMatcher id stands for (PackMatcher._dispatch_table), and the roles of a mark.
 _MENTION, _TRIGGER, _MARK, _PHRASE, _NOT_ENTITY, _CHECKED_MENTION = range(6)
 _ROLES = ("terminate", "break", "sentence", "conj", "alt")
+_Roles = tuple[bool, bool, bool, bool, bool]
 
 
 class Mention(TokenSpan):
@@ -115,11 +116,35 @@ class DocMatches:
     sentences: list[tuple[int, int]] = field(default_factory=list)
 
 
-def build_nlp(pack: DomainPack | None = None) -> Language:
-    """A blank English pipeline: the tokenizer only (sentences come from PackMatcher)."""
+def build_nlp(pack: DomainPack) -> Language:
+    """A blank English pipeline: the tokenizer only (sentences come from PackMatcher), whose
+    vocabulary works out only the lexical attributes the pack's rules read.
+
+    spaCy works out every lexical attribute of a word (about twenty, a Python call each: shape,
+    prefix, is_stop...) when it first sees the word: working out only those read made a first
+    pass over the IU reports about 6% faster. The tokens are the same; an attribute no rule
+    reads is left 0 on the words the vocabulary makes from here on.
+    """
     import spacy
 
-    return spacy.blank("en")
+    nlp = spacy.blank("en")
+    read = lexical_attributes(pack)
+    vocab = nlp.vocab
+    vocab.lex_attr_getters = {  # type: ignore[attr-defined]  # not in spaCy's stub
+        attr: getter for attr, getter in vocab.lex_attr_getters.items()  # type: ignore[attr-defined]
+        if attr in read}
+    return nlp
+
+
+def lexical_attributes(pack: DomainPack) -> frozenset[int]:
+    """The ids of the lexical attributes extraction reads of a word (its text and length are
+    always there): LOWER, which the PhraseMatcher matches on, and whatever the pack's open
+    patterns test (LIKE_NUM, IS_DIGIT, SHAPE, ...)."""
+    from spacy.attrs import IDS
+
+    names = {"LOWER", *(str(key).upper() for entity in pack.relations.entities
+                        for token in entity.pattern for key in token)}
+    return frozenset(IDS[name] for name in names if name in IDS)
 
 
 class PackMatcher:
@@ -293,7 +318,8 @@ class PackMatcher:
                 entities.append(Mention(start, end, "", "", "", False, None, False))
                 not_entities = True
             else:
-                terminate, clause_break, sentence, conj, alt = value
+                # typed, so that mypyc unpacks the roles natively, not through an iterator
+                terminate, clause_break, sentence, conj, alt = cast(_Roles, value)
                 if terminate:
                     triggers.append(TriggerHit(start, end, "terminate", "", None))
                 if clause_break:
