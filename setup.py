@@ -39,24 +39,45 @@ def compiled_paths() -> list[str]:
     return paths
 
 
+def docread_extension() -> list:
+    """kgjudge/extract/_docread.pyx: reads of spaCy's C structures (kgjudge.extract.docread),
+    built against the spaCy of the build environment, whose version it records (it is used
+    only under that version)."""
+    import numpy  # spaCy's Doc header needs numpy's
+    import spacy
+    from Cython.Build import cythonize
+    from setuptools import Extension
+
+    source = "kgjudge/extract/_docread.pyx"
+    extension = Extension("kgjudge.extract._docread", [source], language="c++",
+                          include_dirs=[numpy.get_include()])
+    return cythonize([extension], compile_time_env={"SPACY_VERSION": spacy.__version__},
+                     quiet=True)
+
+
 def ext_modules() -> list:
     choice = os.environ.get("KGJUDGE_COMPILE", "").strip().lower()
     required = choice in ("1", "true", "yes")
     if choice in ("0", "false", "no") or (not required and "editable_wheel" in sys.argv):
         return []  # setuptools runs the editable_wheel command for pip install -e
-    try:
-        from mypyc.build import mypycify
-
-        extensions = mypycify(compiled_paths(), opt_level="3", group_name="kgjudge")
-    except (Exception, SystemExit) as e:  # mypyc exits on a type error
-        if required:
-            raise
-        print(f"warning: kgjudge's modules are not compiled ({e!r}); they run as Python",
-              file=sys.stderr)
-        return []
+    extensions = []
+    for what, build in (("kgjudge's modules are", mypyc_extensions),
+                        ("kgjudge's spaCy reads are", docread_extension)):
+        try:
+            extensions += build()
+        except (Exception, SystemExit) as e:  # mypyc exits on a type error
+            if required:
+                raise
+            print(f"warning: {what} not compiled ({e!r}); they run as Python", file=sys.stderr)
     for extension in extensions:
         extension.optional = not required  # no C compiler: a warning, the modules stay Python
     return extensions
+
+
+def mypyc_extensions() -> list:
+    from mypyc.build import mypycify
+
+    return mypycify(compiled_paths(), opt_level="3", group_name="kgjudge")
 
 
 class BuildExtStamped(build_ext):

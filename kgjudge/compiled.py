@@ -1,4 +1,5 @@
-"""Which of kgjudge's modules run compiled: setup.py compiles the hot ones with mypyc.
+"""Which of kgjudge's modules run compiled: setup.py compiles the hot ones with mypyc, and
+builds kgjudge/extract/_docread.pyx (reads of spaCy's C structures) with Cython.
 
 A built module sits beside its source (``graph.cpython-311-x86_64-linux-gnu.so`` beside
 ``graph.py``) and Python imports it first. In a source tree built in place (``KGJUDGE_COMPILE=1
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.machinery
+import importlib.util
 from pathlib import Path
 
 #: The modules setup.py compiles (it reads this tuple; module names, not paths).
@@ -27,6 +29,10 @@ MODULES = (
 )
 
 
+#: The Cython module (kgjudge.extract.docread uses it where it is built for the spaCy running).
+DOCREAD = "kgjudge.extract._docread"
+
+
 def _built_file(module: str) -> Path:
     return Path(importlib.import_module(module).__file__ or "")
 
@@ -41,19 +47,40 @@ def describe() -> str:
     """One line for benchmark output: which build ran."""
     done = compiled()
     if not done:
-        return "pure Python (no module compiled)"
-    if len(done) == len(MODULES):
-        return f"compiled with mypyc ({len(done)} modules)"
-    return f"partly compiled with mypyc ({len(done)} of {len(MODULES)} modules)"
+        mypyc = "pure Python (no module compiled)"
+    elif len(done) == len(MODULES):
+        mypyc = f"compiled with mypyc ({len(done)} modules)"
+    else:
+        mypyc = f"partly compiled with mypyc ({len(done)} of {len(MODULES)} modules)"
+    why = spacy_reads()
+    return f"{mypyc}; spaCy reads " + (f"in Python ({why})" if why else "compiled with Cython")
+
+
+def spacy_reads() -> str:
+    """Why kgjudge.extract.docread reads spaCy's objects in Python ("" where it reads them
+    compiled)."""
+    from kgjudge.extract import docread
+
+    return docread.why_python
 
 
 def stale() -> list[str]:
-    """Compiled modules whose Python source changed after they were built (``name.py`` newer
-    than ``name.<suffix>.so`` beside it)."""
+    """Compiled modules whose source changed after they were built (``name.py``, or
+    ``name.pyx`` for the Cython module, newer than ``name.<suffix>.so`` beside it)."""
     out = []
     for module in compiled():
         built = _built_file(module)
         source = built.with_name(built.name.split(".", 1)[0] + ".py")  # __init__ too
         if source.exists() and source.stat().st_mtime > built.stat().st_mtime:
             out.append(f"{module} ({source})")
+    built = _built_docread()
+    if built is not None:
+        source = built.with_name(built.name.split(".", 1)[0] + ".pyx")
+        if source.exists() and source.stat().st_mtime > built.stat().st_mtime:
+            out.append(f"{DOCREAD} ({source})")
     return out
+
+
+def _built_docread() -> Path | None:
+    spec = importlib.util.find_spec(DOCREAD)
+    return Path(spec.origin) if spec is not None and spec.origin else None

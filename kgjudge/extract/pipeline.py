@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from kgjudge.extract.docread import orth, phrase_matches
 from kgjudge.extract.guards import StartWords, WordTest, first_token_test, start_flag
 from kgjudge.extract.spans import TokenSpan, inside, longest_first
 from kgjudge.ontology import normalise
@@ -293,7 +294,7 @@ class PackMatcher:
         # The PhraseMatcher reports matches sorted by (start, end) (it walks the tokens in
         # order, each match from its start token outwards; tests/extract hold it to that), so
         # every list below is built sorted by start and none needs a sort.
-        matches = self.phrase(doc)
+        matches = phrase_matches(self.phrase, doc)
         entities: list[Mention] = []
         triggers: list[TriggerHit] = []  # and stops, category "terminate"
         breaks: list[int] = []
@@ -387,7 +388,7 @@ class PackMatcher:
             return found  # the common case: no word here can start a guarded pattern
         words = self._start_words
         flagged = [(i, bits) for _, i, _ in hits
-                   if (bits := words[doc[i].orth]) and inside(ranges, i)]
+                   if (bits := words[orth(doc, i)]) and inside(ranges, i)]
         for bit, (_, matcher) in enumerate(self.guarded):
             starts = [(i, i + 1) for i, bits in flagged if bits >> bit & 1]
             if starts:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from kgjudge.extract.context import assert_mentions
+from kgjudge.extract.docread import char_span, orth
 from kgjudge.extract.pipeline import (
     SENTENCE_ENDS,
     DocMatches,
@@ -82,11 +83,8 @@ class GraphBuilder:
         edges: list[list[FragmentEdge]] = [[] for _ in starts]
         bilateral: list[list[tuple[str, int, int]]] = [[] for _ in starts]
         ids = []
-        # Character offsets from the few tokens needed (a Token costs less than doc.to_array
-        # for the whole piece).
         for m, assertion, historical in asserted:
-            last = doc[m.end - 1]
-            a, b = doc[m.start].idx, last.idx + len(last)
+            a, b = char_span(doc, m.start, m.end)
             k = bisect_right(starts, a) - 1 if several else 0
             a, b = a - starts[k], b - starts[k]
             nid = node_id(m.key, assertion)
@@ -96,8 +94,7 @@ class GraphBuilder:
             if m.bilateral:
                 bilateral[k].append((nid, a, b))
         for r in self.relations.find(found.mentions, found):
-            last = doc[r.end - 1]
-            a, b = doc[r.start].idx, last.idx + len(last)
+            a, b = char_span(doc, r.start, r.end)
             k = bisect_right(starts, a) - 1 if several else 0
             edges[k].append((ids[r.source], r.relation, ids[r.target], a - starts[k],
                              b - starts[k]))
@@ -271,9 +268,8 @@ class RulesExtractor:
         ends = self._ends
         sentence_ends = set()  # characters where a sentence-end mark ends a sentence
         for _, b in found.sentences:
-            last = doc[b - 1]
-            if last.orth in ends:
-                sentence_ends.add(last.idx + len(last))
+            if orth(doc, b - 1) in ends:
+                sentence_ends.add(char_span(doc, b - 1, b)[1])
         whole = True  # the piece starts a sentence of the joined text
         for k, piece in enumerate(group):
             # its last token's end: spaCy gives one space after a word to the word
@@ -291,7 +287,8 @@ class RulesExtractor:
         self._zones.enter()
         doc = self.nlp.make_doc(text)
         part = self.builder.part(doc, self.matcher.match(doc))
-        found = (len(doc) > 0 and doc[-1].orth in self._ends, part if part[0] else None)
+        found = (len(doc) > 0 and orth(doc, len(doc) - 1) in self._ends,
+                 part if part[0] else None)
         self._store(text, found)
         return found
 

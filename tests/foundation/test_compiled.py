@@ -110,8 +110,31 @@ def test_a_module_edited_after_its_build_is_stale(tmp_path: Path, monkeypatch) -
     built.write_bytes(b"")
     monkeypatch.setattr(compiled, "compiled", lambda: ["kgjudge.graph"])
     monkeypatch.setattr(compiled, "_built_file", lambda module: built)
+    monkeypatch.setattr(compiled, "_built_docread", lambda: None)
     os.utime(source, (1_000, 1_000))
     os.utime(built, (2_000, 2_000))
     assert compiled.stale() == []
     os.utime(source, (3_000, 3_000))
     assert compiled.stale() == [f"kgjudge.graph ({source})"]
+
+
+def test_the_cython_module_edited_after_its_build_is_stale(tmp_path: Path, monkeypatch) -> None:
+    built = tmp_path / "_docread.cpython-311-x86_64-linux-gnu.so"
+    source = tmp_path / "_docread.pyx"
+    source.write_text("")
+    built.write_bytes(b"")
+    monkeypatch.setattr(compiled, "compiled", lambda: [])
+    monkeypatch.setattr(compiled, "_built_docread", lambda: built)
+    os.utime(source, (1_000, 1_000))
+    os.utime(built, (2_000, 2_000))
+    assert compiled.stale() == []
+    os.utime(source, (3_000, 3_000))
+    assert compiled.stale() == [f"kgjudge.extract._docread ({source})"]
+
+
+def test_the_build_in_use_is_described() -> None:
+    """The line benchmarks print says whether spaCy's structures are read compiled, and why not."""
+    why = compiled.spacy_reads()
+    described = compiled.describe()
+    assert described.endswith(f"spaCy reads in Python ({why})" if why else
+                              "spaCy reads compiled with Cython")
