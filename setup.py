@@ -3,6 +3,8 @@
 mypyc compiles these typed modules (kgjudge/compiled.py lists them) as they are: the same
 source, no second copy of the logic.
 Extraction's first pass and a comparison run about 1.3x faster for it (README, "Speed").
+Cython builds kgjudge/extract/_docread.pyx, three reads of spaCy's C structures
+(kgjudge.extract.docread holds the same reads in Python, for where it is not built).
 
 - ``pip install .`` compiles them; where that is not possible (no C compiler, a type error a
   newer mypy finds) the build says so and the same modules run as Python;

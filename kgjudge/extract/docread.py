@@ -3,9 +3,9 @@ it can be (kgjudge/extract/_docread.pyx, which reads spaCy's C structures) and i
 otherwise: the same results either way (tests/extract/test_docread.py).
 
 spaCy's Python API makes a Python object per item for these (a Token for each end of a span,
-a decoded label per PhraseMatcher match); on a first pass over new reports that is about a
-tenth of extraction. The compiled module is built against one spaCy version's headers and is
-used only under that version (`why_python` says why it is not used, if it is not).
+a decoded label per PhraseMatcher match): compiled, a first pass over the IU reports runs about
+9% fewer instructions (callgrind). The compiled module is built against one spaCy version's
+headers and is used only under that version (`why_python` says why it is not, if it is not).
 """
 
 from __future__ import annotations
