@@ -79,13 +79,23 @@ def discover(path: str | Path) -> Iterator[Item]:
         "beside it) nor <id>.ref.txt / <id>.cand.txt files; see 'kgjudge batch --help'")
 
 
-def _documents(folder: Path) -> dict[str, Path]:
-    """Stem -> path of the visible entries of a folder (directories too: they fail on read)."""
-    found: dict[str, Path] = {}
+def _documents(folder: Path) -> dict[str, list[Path]]:
+    """Stem -> paths of the visible entries of a folder (directories too: they fail on read);
+    more than one path is an ambiguous name (`_ambiguous`)."""
+    found: dict[str, list[Path]] = {}
     for entry in sorted(folder.iterdir()):
         if not entry.name.startswith("."):
-            found.setdefault(entry.stem, entry)
+            found.setdefault(entry.stem, []).append(entry)
     return found
+
+
+def _ambiguous(paths: list[Path] | None, name: str) -> str:
+    """The problem of a pair whose reference or candidate is not one file ('' if it is one):
+    picking one of two files that share a name would score a document nobody chose."""
+    if not paths or len(paths) == 1:
+        return ""
+    return (f"ambiguous name: {', '.join(str(p) for p in paths)} share the name {name}; keep "
+            "one of them (or rename the others)")
 
 
 def _folders(root: Path) -> Iterator[Item]:
@@ -100,9 +110,11 @@ def _folders(root: Path) -> Iterator[Item]:
     stems = set(references).union(*(c.keys() for c in by_source.values()))
     # Stem outer, source inner: one reference's candidates arrive together (graph cache hits).
     for stem in sorted(stems):
-        ref = references.get(stem)
+        refs = references.get(stem)
+        ref = refs[0] if refs else None
         for source_dir, candidates in by_source.items():
-            cand = candidates.get(stem)
+            cands = candidates.get(stem)
+            cand = cands[0] if cands else None
             if ref is None and cand is None:
                 continue
             problem = ""
@@ -111,23 +123,27 @@ def _folders(root: Path) -> Iterator[Item]:
                            f"{root / 'references'}")
             elif cand is None:
                 problem = f"missing candidate: {ref} has no file named {stem}.* in {source_dir}"
+            problem = _ambiguous(refs, f"{stem}.*") or _ambiguous(cands, f"{stem}.*") or problem
             yield Item(id=stem, source=source_dir.name, reference_path=str(ref or ""),
                        candidate_path=str(cand or ""), problem=problem)
 
 
 def _pair_files(root: Path) -> Iterator[Item]:
-    roles: dict[str, dict[str, Path]] = {}
+    roles: dict[str, dict[str, list[Path]]] = {}
     for entry in sorted(root.iterdir()):
         match = _PAIR_NAME.match(entry.name)
         if match:
-            roles.setdefault(match["id"], {})[match["role"]] = entry
+            roles.setdefault(match["id"], {}).setdefault(match["role"], []).append(entry)
     for case_id, found in sorted(roles.items()):
-        ref, cand = found.get("ref"), found.get("cand")
+        refs, cands = found.get("ref"), found.get("cand")
+        ref, cand = refs[0] if refs else None, cands[0] if cands else None
         problem = ""
         if ref is None:
             problem = f"missing reference: {cand} has no {case_id}.ref.* beside it"
         elif cand is None:
             problem = f"missing candidate: {ref} has no {case_id}.cand.* beside it"
+        problem = (_ambiguous(refs, f"{case_id}.ref.*") or _ambiguous(cands, f"{case_id}.cand.*")
+                   or problem)
         yield Item(id=case_id, reference_path=str(ref or ""), candidate_path=str(cand or ""),
                    problem=problem)
 

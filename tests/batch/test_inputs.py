@@ -121,3 +121,23 @@ def test_read_document_refuses_folders_and_dangling_links(tmp_path: Path) -> Non
         read_document(tmp_path / "link.txt")
     (tmp_path / "ok.txt").write_bytes("\ufeffcafé".encode())
     assert read_document(tmp_path / "ok.txt") == "café"
+
+
+def test_two_files_of_one_name_are_an_ambiguous_item_not_a_silent_pick(tmp_path: Path) -> None:
+    """report.txt and report.md beside each other: scoring either would score a document
+    nobody chose, so the pair is recorded with the reason and the others go on."""
+    root = make_folder(tmp_path / "in", 2)
+    (root / "references" / "r0000.md").write_text("another reference")
+    (root / "candidates" / "r0001.rtf").write_text("another candidate")
+    items = {i.id: i for i in discover(root)}
+    assert items["r0000"].problem.startswith("ambiguous name: ")
+    assert "r0000.md" in items["r0000"].problem and "r0000.txt" in items["r0000"].problem
+    assert items["r0001"].problem.startswith("ambiguous name: ")
+    assert "keep one of them" in items["r0001"].problem
+    pairs = tmp_path / "pairs"
+    pairs.mkdir()
+    for name in ("a.ref.txt", "a.ref.md", "a.cand.txt", "b.ref.txt", "b.cand.txt"):
+        (pairs / name).write_text(name)
+    items = {i.id: i for i in discover(pairs)}
+    assert items["a"].problem.startswith("ambiguous name: ") and "a.ref.*" in items["a"].problem
+    assert not items["b"].problem
