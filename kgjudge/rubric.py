@@ -8,6 +8,7 @@ table telling the embedded KG judge how to map graph metrics to a 1-5 score.
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,8 +176,9 @@ def rubric_from_data(data: dict[str, Any], *, default_id: str, source: str = "")
     )
 
 
-def load_rubric(path: Path) -> Rubric:
+def load_rubric(path: str | os.PathLike[str]) -> Rubric:
     """Load one rubric file; its id defaults to the file name without suffix."""
+    path = Path(path)
     data = read_rubric_data(path)
     return rubric_from_data(data, default_id=path.stem, source=str(path))
 

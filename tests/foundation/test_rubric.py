@@ -23,6 +23,7 @@ def test_prometheus_rubric_imports_unchanged(tmp_path: Path) -> None:
     rubric = load_rubric(path)
     assert rubric.id == "empathy"
     assert rubric.to_prometheus() == PROMETHEUS
+    assert load_rubric(str(path)) == rubric  # a path given as a string, as from a script
     assert rubric.description(3) == PROMETHEUS["score3_description"]
 
 
