@@ -75,7 +75,8 @@ def fit_thresholds(quality: Sequence[float],
 
 def _argmin_prefix(row: np.ndarray) -> np.ndarray:
     """For each k, the j <= k where row[j] is smallest (first such j)."""
-    out, best_j = np.zeros(row.size, dtype=int), 0
+    out: np.ndarray = np.zeros(row.size, dtype=int)
+    best_j = 0
     for k in range(row.size):
         if row[k] < row[best_j]:
             best_j = k

@@ -73,10 +73,10 @@ def stale() -> list[str]:
         source = built.with_name(built.name.split(".", 1)[0] + ".py")  # __init__ too
         if source.exists() and source.stat().st_mtime > built.stat().st_mtime:
             out.append(f"{module} ({source})")
-    built = _built_docread()
-    if built is not None:
-        source = built.with_name(built.name.split(".", 1)[0] + ".pyx")
-        if source.exists() and source.stat().st_mtime > built.stat().st_mtime:
+    cython = _built_docread()
+    if cython is not None:
+        source = cython.with_name(cython.name.split(".", 1)[0] + ".pyx")
+        if source.exists() and source.stat().st_mtime > cython.stat().st_mtime:
             out.append(f"{DOCREAD} ({source})")
     return out
 

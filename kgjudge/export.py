@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import tempfile
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -133,7 +133,7 @@ class SourceReport:
     source: str
     cases: int = 0
     failed: int = 0
-    metric_sums: Counter[str] = field(default_factory=Counter)
+    metric_sums: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     metric_counts: Counter[str] = field(default_factory=Counter)
     corpus: Any = None
     """kgjudge.compare.corpus.CorpusComparison of all references vs all candidates."""
@@ -156,7 +156,8 @@ def corpus_report(store: Store, run_id: int, *, min_count: int = 1) -> list[Sour
         references, candidates = CorpusGraph(assertion), CorpusGraph(assertion)
         for case in store.cases(run_id, source=source):  # streamed: corpora keep counts only
             report.cases += 1
-            if case.status != "ok" or case.scores is None:
+            if (case.status != "ok" or case.scores is None or case.reference_graph is None
+                    or case.candidate_graph is None):
                 report.failed += 1
                 continue
             for metric in METRICS:

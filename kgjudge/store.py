@@ -346,7 +346,8 @@ class Store:
             "run_id, source, case_id, reference_path, candidate_path, reference_text,"
             " candidate_text, instruction, metadata_json, scores_json, status, error, reviewed,"
             " reviewed_by, reviewed_at")
-        sql, params = f"SELECT {columns} FROM cases WHERE run_id=?", [run_id]
+        sql = f"SELECT {columns} FROM cases WHERE run_id=?"
+        params: list[Any] = [run_id]
         if source is not None:
             sql, params = sql + " AND source=?", [*params, source]
         if status is not None:
@@ -364,7 +365,8 @@ class Store:
     def verdicts(self, run_id: int, case_id: str | None = None, *,
                  source: str | None = None) -> list[Verdict]:
         """Stored verdicts, ordered by source, case id and rubric."""
-        sql, params = "SELECT * FROM verdicts WHERE run_id=?", [run_id]
+        sql = "SELECT * FROM verdicts WHERE run_id=?"
+        params: list[Any] = [run_id]
         if case_id is not None:
             sql, params = sql + " AND case_id=?", [*params, case_id]
         if source is not None:
@@ -447,7 +449,8 @@ class Store:
     def overrides(self, run_id: int, case_id: str | None = None, *,
                   source: str | None = None) -> list[OverrideRecord]:
         """Every override, oldest first (the full audit trail)."""
-        sql, params = "SELECT * FROM overrides WHERE run_id=?", [run_id]
+        sql = "SELECT * FROM overrides WHERE run_id=?"
+        params: list[Any] = [run_id]
         if case_id is not None:
             sql, params = sql + " AND case_id=?", [*params, case_id]
         if source is not None:

@@ -44,9 +44,10 @@ def _fits(args: argparse.Namespace, pack, comparisons: dict) -> list:  # noqa: A
     for rid in args.rubric or list(pack.rubrics):
         rubric = pack.rubric(rid)
         criterion = mapping.get(rid, rid)
-        rows = [(lab, comparisons.get(f"{lab.source}/{lab.case_id}")
-                 or comparisons.get(lab.case_id)) for lab in labels if lab.criterion == criterion]
-        rows = [(lab, c) for lab, c in rows if c is not None]
+        looked_up = [(lab, comparisons.get(f"{lab.source}/{lab.case_id}")
+                      or comparisons.get(lab.case_id))
+                     for lab in labels if lab.criterion == criterion]
+        rows = [(lab, c) for lab, c in looked_up if c is not None]
         if not rows:
             continue
         if not all(lab.group for lab, _ in rows):

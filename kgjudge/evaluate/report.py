@@ -6,7 +6,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,7 +183,8 @@ def write_rows(rows: list[dict[str, Any]], path: str | Path) -> None:
         raise
 
 
-def plot(judges: dict[str, Sequence[JoinedItem]], path: str | Path, *, seed: int = 0) -> None:
+def plot(judges: Mapping[str, Sequence[JoinedItem]], path: str | Path, *,
+         seed: int = 0) -> None:
     """Scatter of judge score against human score, one panel per criterion (and judge)."""
     from kgjudge.errors import require
 
@@ -198,7 +199,7 @@ def plot(judges: dict[str, Sequence[JoinedItem]], path: str | Path, *, seed: int
     rng = np.random.default_rng(seed)
     for row, (name, items) in enumerate(judges.items()):
         for col, criterion in enumerate(criteria):
-            ax = axes[row][col]
+            ax: Any = axes[row][col]  # a matplotlib Axes
             pts = [(i.human, i.judge) for i in items
                    if i.criterion == criterion and i.judge is not None]
             if pts:

@@ -127,7 +127,8 @@ def grouped_correlation(method: str, x: Sequence[float], y: Sequence[float],
     return Estimate(value, low, high, int(per_group.size))
 
 
-def agreement(human: Sequence[float], judge: Sequence[float]) -> tuple[float, float]:
+def agreement(human: Sequence[float] | np.ndarray,
+              judge: Sequence[float] | np.ndarray) -> tuple[float, float]:
     """Exact and off-by-one agreement of judge scores with human scores rounded half up."""
     h = np.floor(np.asarray(human, dtype=float) + 0.5)
     j = np.asarray(judge, dtype=float)

@@ -75,7 +75,7 @@ class LlmExtractor:
         from kgjudge.endpoint import Endpoint
 
         self.pack = pack
-        self.model = model or pack.extractor.model
+        self.model: str = model or pack.extractor.model or ""
         if not self.model:
             raise ExtractionError(f"the llm extractor needs a model name: set [extractor].model "
                                   f"in {pack.path / 'domain.toml'} or pass model=")
@@ -128,20 +128,29 @@ class LlmExtractor:
         return graph
 
     def _node(self, entity: Any) -> tuple[str, str, str, bool, str] | None:
+        """(key, type, label, in the ontology, assertion) of an entity, or None: rejected."""
+        node = self._read_entity(entity)
+        if isinstance(node, str):
+            self._reject(node)
+            return None
+        return node
+
+    def _read_entity(self, entity: Any) -> tuple[str, str, str, bool, str] | str:
+        """The node of an entity, or why it is rejected."""
         if not isinstance(entity, dict) or not str(entity.get("text", "")).strip():
-            return self._reject(f"entity without text: {entity!r}")
+            return f"entity without text: {entity!r}"
         etype, surface = entity.get("type"), str(entity["text"])
         if etype not in self.pack.entity_types:
-            return self._reject(f"entity '{surface}': unknown type '{etype}'")
+            return f"entity '{surface}': unknown type '{etype}'"
         assertion = entity.get("assertion", "present")
         if assertion not in self.pack.assertions:
-            return self._reject(f"entity '{surface}': unknown assertion '{assertion}'")
+            return f"entity '{surface}': unknown assertion '{assertion}'"
         concepts = self.pack.lexicon.lookup(surface)
         if concepts:
             matching = [c for c in concepts if c.type == etype]
             if not matching:
-                return self._reject(f"entity '{surface}': typed '{etype}' but the ontology "
-                                    f"says '{concepts[0].type}'")
+                return (f"entity '{surface}': typed '{etype}' but the ontology says "
+                        f"'{concepts[0].type}'")
             c = matching[0]
             return c.id, etype, c.label, True, assertion
         key = normalise(surface)
@@ -162,7 +171,6 @@ class LlmExtractor:
     def _reject(self, why: str) -> None:
         self.rejected.append(why)
         print(f"kgjudge: llm extractor: rejected {why}", file=sys.stderr)
-        return None
 
 
 def _parse(reply: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ Section = tuple[str, Sequence[Binding]]
 
 def key_rows(sections: Sequence[Section], keymap: Mapping[str, str]) -> list[tuple[str, ...]]:
     """(screen, key, what it does, binding id) rows, with ``keymap`` remappings applied."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for title, bindings in sections:
         for b in bindings:
             if not isinstance(b, Binding):

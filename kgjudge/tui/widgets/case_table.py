@@ -23,8 +23,10 @@ from textual.strip import Strip
 GAP = 2  # cells between columns
 
 
-class CaseTable(ScrollView, can_focus=True):
+class CaseTable(ScrollView):
     """Rows of cell strings under a fixed header; Enter or a click selects a row."""
+
+    can_focus = True
 
     COMPONENT_CLASSES = {"case-table--header", "case-table--cursor", "case-table--even"}
     DEFAULT_CSS = """

@@ -24,8 +24,10 @@ from kgjudge.graph import Span
 from kgjudge.tui.highlight import Highlighted
 
 
-class DocumentView(ScrollView, can_focus=True):
+class DocumentView(ScrollView):
     """A highlighted document; posts ``Scrolled`` when the user scrolls it."""
+
+    can_focus = True
 
     DEFAULT_CSS = """
     DocumentView {

@@ -11,8 +11,10 @@ from kgjudge.judge.base import Verdict
 from kgjudge.tui.data import CaseDetail, RubricView
 
 
-class VerdictPanel(VerticalScroll, can_focus=True):
+class VerdictPanel(VerticalScroll):
     """Markdown of every rubric's verdict, its override history and any re-judged verdicts."""
+
+    can_focus = True
 
     DEFAULT_CSS = """
     VerdictPanel { height: 1fr; border: round $secondary 50%; padding: 0 1; }
