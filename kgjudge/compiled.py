@@ -67,17 +67,15 @@ def spacy_reads() -> str:
 def stale() -> list[str]:
     """Compiled modules whose source changed after they were built (``name.py``, or
     ``name.pyx`` for the Cython module, newer than ``name.<suffix>.so`` beside it)."""
-    out = []
-    for module in compiled():
-        built = _built_file(module)
-        source = built.with_name(built.name.split(".", 1)[0] + ".py")  # __init__ too
-        if source.exists() and source.stat().st_mtime > built.stat().st_mtime:
-            out.append(f"{module} ({source})")
+    built = [(module, _built_file(module), ".py") for module in compiled()]
     cython = _built_docread()
     if cython is not None:
-        source = cython.with_name(cython.name.split(".", 1)[0] + ".pyx")
-        if source.exists() and source.stat().st_mtime > cython.stat().st_mtime:
-            out.append(f"{DOCREAD} ({source})")
+        built.append((DOCREAD, cython, ".pyx"))
+    out = []
+    for module, path, suffix in built:
+        source = path.with_name(path.name.split(".", 1)[0] + suffix)  # __init__ too
+        if source.exists() and source.stat().st_mtime > path.stat().st_mtime:
+            out.append(f"{module} ({source})")
     return out
 
 
